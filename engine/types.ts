@@ -55,6 +55,19 @@ export interface GenerateRequest {
   stopIds?: readonly number[];
   /** Aborting stops generation promptly and frees the sequence's KV cache. */
   signal?: AbortSignal;
+  /** Restricts each next token (JSON mode, grammars); steps run one at a time while set. */
+  constraint?: TokenConstraint;
+  /** Report the chosen token's log-probability and this many alternatives (0-20). */
+  logprobs?: number;
+}
+
+/** Decides which tokens may come next, given the tokens generated so far. */
+export interface TokenConstraint {
+  /**
+   * Bitmask over the vocabulary (bit `i % 32` of word `i >> 5` set = token i allowed) for the
+   * next token, or null for no restriction. An all-zero mask ends generation ("stop").
+   */
+  allowed(generated: readonly number[]): Uint32Array | null;
 }
 
 /** Why a generation ended. */
@@ -65,6 +78,10 @@ export interface TokenEvent {
   id: number;
   /** Index of this token in the generated sequence (0-based). */
   index: number;
+  /** Natural-log probability of this token under the (temperature-free) model distribution. */
+  logprob?: number;
+  /** The most likely alternatives at this step, when `logprobs` was requested. */
+  topLogprobs?: { id: number; logprob: number }[];
 }
 
 /** Totals reported when a generation ends. */
