@@ -7,6 +7,8 @@ import type { GgmlType } from "../../kernels/mod.ts";
 
 /** Random-access bytes: a file on disk or an in-memory buffer (the embedded model). */
 export interface ByteSource {
+  /** Where the bytes come from (a path, or a label like "memory"), for error messages. */
+  readonly name?: string;
   /** Total size in bytes. */
   readonly size: number;
   /** Exactly `length` bytes from `offset`; rejects when the range is outside the source. */
