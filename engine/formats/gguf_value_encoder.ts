@@ -39,6 +39,7 @@ export class GgufByteWriter {
     return this.#bytes.subarray(0, this.#length);
   }
 
+  /** Grows the buffer for `n` more bytes; read `#view`/`#bytes` only after calling it. */
   #reserve(n: number): number {
     const at = this.#length;
     if (at + n > this.#bytes.byteLength) {
@@ -52,15 +53,18 @@ export class GgufByteWriter {
   }
 
   u32(value: number): void {
-    this.#view.setUint32(this.#reserve(4), value, true);
+    const at = this.#reserve(4);
+    this.#view.setUint32(at, value, true);
   }
 
   u64(value: number | bigint): void {
-    this.#view.setBigUint64(this.#reserve(8), BigInt(value), true);
+    const at = this.#reserve(8);
+    this.#view.setBigUint64(at, BigInt(value), true);
   }
 
   raw(bytes: Uint8Array): void {
-    this.#bytes.set(bytes, this.#reserve(bytes.byteLength));
+    const at = this.#reserve(bytes.byteLength);
+    this.#bytes.set(bytes, at);
   }
 
   /** A u64 length followed by the UTF-8 bytes. */
