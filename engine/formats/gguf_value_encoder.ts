@@ -130,9 +130,9 @@ export class GgufByteWriter {
     this.u64(items.length);
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (typed.itemType === "string") this.#stringItem(item, `${where}[${i}]`);
-      else if (typed.itemType === "array") this.value(item as GgufTypedValue, `${where}[${i}]`);
-      else this.scalar(typed.itemType, item, `${where}[${i}]`);
+      if (typed.itemType === "string") this.#stringItem(item, `${where} item ${i}`);
+      else if (typed.itemType === "array") this.value(item as GgufTypedValue, `${where} item ${i}`);
+      else this.scalar(typed.itemType, item, `${where} item ${i}`);
     }
   }
 
