@@ -19,3 +19,13 @@ export {
   WeightLayoutError,
   WeightValueError,
 } from "./weight_errors.ts";
+export {
+  DEQUANTIZE_ROWS_WORKGROUP_SIZE,
+  dequantizeRowsDispatch,
+  dequantizeRowsParams,
+  type DequantizeRowsShape,
+  GPU_DECODABLE_TYPES,
+  wgslDequantizeRowsKernel,
+  WgslIdentifierError,
+  wgslWeightDecoder,
+} from "./dequant.ts";

@@ -1,0 +1,103 @@
+/**
+ * A WebGPU device for kernel tests (the adapter's own binding and buffer maxima, as the engine
+ * asks for), plus upload, readback and a checked dispatch. One device per test module.
+ * @module
+ */
+
+let devicePromise: Promise<GPUDevice> | undefined;
+
+async function acquire(): Promise<GPUDevice> {
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error("expected a WebGPU adapter (llvmpipe at least); found none");
+  return await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
+}
+
+/** The test module's device, requested on first use. */
+export function testDevice(): Promise<GPUDevice> {
+  devicePromise ??= acquire();
+  return devicePromise;
+}
+
+/** A storage buffer holding `bytes`, padded with zeros to a multiple of 4 (at least 16 bytes). */
+export function uploadBytes(device: GPUDevice, bytes: Uint8Array, label = "input"): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(bytes.length / 4) * 4),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    mappedAtCreation: true,
+  });
+  new Uint8Array(buffer.getMappedRange()).set(bytes);
+  buffer.unmap();
+  return buffer;
+}
+
+/** A uniform buffer holding `words`. */
+export function uploadUniform(device: GPUDevice, words: Uint32Array<ArrayBuffer>): GPUBuffer {
+  const buffer = device.createBuffer({
+    size: Math.max(16, words.byteLength),
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buffer, 0, words);
+  return buffer;
+}
+
+/** An empty storage buffer of `bytes` (rounded up to 4) that can be read back. */
+export function outputBuffer(device: GPUDevice, bytes: number): GPUBuffer {
+  return device.createBuffer({
+    size: Math.max(16, Math.ceil(bytes / 4) * 4),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+  });
+}
+
+/** Copies the first `bytes` of `buffer` back to the CPU. */
+export async function readBack(device: GPUDevice, buffer: GPUBuffer, bytes: number) {
+  const size = Math.ceil(bytes / 4) * 4;
+  const staging = device.createBuffer({
+    size,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const copy = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  return copy;
+}
+
+/**
+ * Compiles `code` (entry `main`), binds `buffers` to group 0 in order and dispatches
+ * `groups`; rejects with the validation message instead of silently doing nothing.
+ */
+export async function dispatch(
+  device: GPUDevice,
+  code: string,
+  buffers: readonly GPUBuffer[],
+  groups: readonly [number, number?],
+): Promise<void> {
+  device.pushErrorScope("validation");
+  const module = device.createShaderModule({ code });
+  const pipeline = device.createComputePipeline({
+    layout: "auto",
+    compute: { module, entryPoint: "main" },
+  });
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(groups[0], groups[1] ?? 1);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  const error = await device.popErrorScope();
+  if (error) throw new Error(`kernel failed validation: ${error.message}`);
+}
