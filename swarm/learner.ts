@@ -1,0 +1,73 @@
+/**
+ * Learning from outcomes: one verdict on an answered part (feedback, self-check, cloud
+ * comparison) updates the specialist's domain counts, the Hebbian pathways of its cues, its
+ * exemplar centroid, the confidence calibration and, on failure, the spawner's evidence.
+ * @module
+ */
+import type { ConfidenceCalibrator } from "./calibration.ts";
+import type { ExemplarCentroids } from "./centroids.ts";
+import type { HebbianPathways } from "./hebbian.ts";
+import type { LearningStore, Outcome } from "./learning_store.ts";
+import type { RoutingDecision } from "./router.ts";
+import type { Spawner } from "./spawner.ts";
+
+/** A part of a request as it was answered, kept so a later verdict can be learned from. */
+export interface AnsweredPart {
+  decision: RoutingDecision;
+  /** The request text's embedding from the base model (null if it could not be computed). */
+  embedding: Float32Array | null;
+  /** Confidence features at answer time (see `confidenceFeatures`). */
+  features: number[];
+  /** The specialist's own answer (before any cloud replacement). */
+  localAnswer: string;
+  /** Where the verdicts came from so far, so one source is not counted twice. */
+  verdicts: Set<string>;
+}
+
+/** Where a verdict came from. */
+export type VerdictSource = "feedback" | "self-check" | "cloud";
+
+/** Applies verdicts to everything the swarm learns. */
+export class OutcomeLearner {
+  constructor(
+    private readonly store: LearningStore,
+    private readonly pathways: HebbianPathways,
+    private readonly centroids: ExemplarCentroids,
+    private readonly calibrator: ConfidenceCalibrator,
+    private readonly spawner: Spawner,
+  ) {}
+
+  /**
+   * Learns `outcome` for `part` from `source`; a second verdict from the same source for the
+   * same part is ignored (returns false). `betterAnswer` is the cloud's answer, when known.
+   */
+  async learn(
+    part: AnsweredPart,
+    outcome: Outcome,
+    source: VerdictSource,
+    betterAnswer?: string,
+  ): Promise<boolean> {
+    if (part.verdicts.has(source)) return false;
+    part.verdicts.add(source);
+    const { decision } = part;
+    await this.store.stats.record(decision.specialist, decision.domain, outcome);
+    await this.pathways.learn(decision.cues, decision.specialist, outcome);
+    if (outcome === "success" && part.embedding) {
+      this.centroids.addExemplar(decision.specialist, part.embedding);
+    }
+    this.calibrator.add({ features: part.features, correct: outcome === "success" });
+    if (outcome === "failure") {
+      this.spawner.observe({
+        kind: source === "cloud" ? "fallback" : "failure",
+        prompt: decision.text,
+        domain: decision.domain,
+        cues: decision.cues,
+        embedding: part.embedding ? this.centroids.centred(part.embedding) : undefined,
+        specialist: decision.specialist,
+        localAnswer: part.localAnswer,
+        betterAnswer,
+      });
+    }
+    return true;
+  }
+}
