@@ -16,6 +16,8 @@ export interface TripleExtractor {
 
 const MAX_SUBJECT_WORDS = 8;
 const MAX_OBJECT_WORDS = 12;
+/** Longer sentences are not simple statements; skipping them also bounds regex work. */
+const MAX_SENTENCE_CHARS = 400;
 const PRONOUNS = new Set(
   ("i me you he she it we they this that these those there here who what which one someone " +
     "something everything nothing everyone anyone it's that's there's he's she's").split(" "),
@@ -70,7 +72,7 @@ export function extractFacts(text: string): Triple[] {
 
 /** Triples of one sentence (see {@linkcode extractFacts}). */
 export function extractFromSentence(sentence: string): Triple[] {
-  if (/\?\s*$/.test(sentence)) return [];
+  if (sentence.length > MAX_SENTENCE_CHARS || /\?\s*$/.test(sentence)) return [];
   let clause = sentence.replace(/\s*\([^)]*\)/g, "").replace(/[.!。！:]+\s*$/, "");
   for (const [pattern, replacement] of CONTRACTIONS) clause = clause.replace(pattern, replacement);
   clause = clause.replace(/\s+/g, " ").trim().replace(DISCOURSE, "");

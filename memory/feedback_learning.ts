@@ -6,6 +6,7 @@
  */
 import { MemoryInputError, MemoryNotFoundError } from "./errors.ts";
 import { validateFeedback } from "./feedback_store.ts";
+import { requireId } from "./text.ts";
 import type { MemoryStore } from "./memory_store.ts";
 import type { FeedbackInput, Message, Outcome, SpecialistStats } from "./types.ts";
 
@@ -65,7 +66,7 @@ function findMessage(store: MemoryStore, request: FeedbackRequest): Message {
     throw new MemoryInputError("feedback", "expected an object");
   }
   if (request.messageId !== undefined && request.messageId !== null) {
-    const message = store.conversations.message(request.messageId);
+    const message = store.conversations.message(requireId("messageId", request.messageId));
     if (!message) throw new MemoryNotFoundError("message", request.messageId);
     return message;
   }

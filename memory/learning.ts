@@ -67,7 +67,7 @@ export async function learnFacts(
   });
   const source = options.source ?? "user";
   const confidence = options.confidence ??
-    SOURCE_CONFIDENCE[source as MessageRole] ?? 0.5;
+    (Object.hasOwn(SOURCE_CONFIDENCE, source) ? SOURCE_CONFIDENCE[source as MessageRole] : 0.5);
   const facts = valid.length ? store.facts.addMany(valid, { source, confidence }) : [];
   return { facts, warnings };
 }

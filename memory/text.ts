@@ -138,6 +138,7 @@ export function describe(value: unknown): string {
     return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
   }
   if (value === null) return "null";
+  if (value === undefined) return "nothing";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
   return `${typeof value} ${String(value)}`;
