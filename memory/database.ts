@@ -58,11 +58,26 @@ export class Database {
 
   #applyPragmas(synchronous: "normal" | "full"): void {
     // Reading the header first makes "file is not a database" surface here, before any write.
-    this.#db.prepare("PRAGMA schema_version").get();
-    this.#retryBusy(() => this.#db.exec("PRAGMA journal_mode = WAL"));
+    this.#retryBusy(() => this.#db.prepare("PRAGMA schema_version").get());
     this.#db.exec(`PRAGMA synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`);
     this.#db.exec("PRAGMA foreign_keys = ON");
     this.#db.exec("PRAGMA trusted_schema = OFF");
+  }
+
+  /**
+   * Switches the file to write-ahead logging (persistent, so only after the file is known to
+   * be ours): readers never block the writer, and a commit is durable once in the WAL.
+   */
+  useWal(): void {
+    const mode = this.#retryBusy(() => this.#db.prepare("PRAGMA journal_mode = WAL").get()) as {
+      journal_mode: string;
+    };
+    if (mode.journal_mode !== "wal" && this.path !== ":memory:") {
+      throw new MemoryOpenError(
+        this.path,
+        `journal_mode stayed ${mode.journal_mode}, expected wal`,
+      );
+    }
   }
 
   /** A cached prepared statement for `sql`. */

@@ -52,11 +52,12 @@ export class PathwayStore {
       throw new MemoryInputError("delta", `expected a finite number, found ${describe(delta)}`);
     }
     return this.#db.transaction(() => {
+      // ?3 is the unclamped delta: only the result is clamped, so -5 from 1 gives -1, not 0.
       this.#db.run(
-        `INSERT INTO pathways (cue, specialist, weight, fires, last_fired) VALUES (?, ?, max(-1.0, min(1.0, ?)), 1, ?)
+        `INSERT INTO pathways (cue, specialist, weight, fires, last_fired)
+         VALUES (?1, ?2, max(-1.0, min(1.0, ?3)), 1, ?4)
          ON CONFLICT (cue, specialist) DO UPDATE SET
-           weight = max(-1.0, min(1.0, weight + excluded.weight)), fires = fires + 1,
-           last_fired = excluded.last_fired`,
+           weight = max(-1.0, min(1.0, weight + ?3)), fires = fires + 1, last_fired = ?4`,
         key,
         name,
         delta,

@@ -165,13 +165,15 @@ function refuseForeign(db: Database, version: number, applicationId: number): vo
 }
 
 /**
- * Brings the database to {@linkcode SCHEMA_VERSION}; returns the version found before.
+ * Brings the database to {@linkcode SCHEMA_VERSION} (in WAL mode); returns the version found
+ * before.
  * Throws {@linkcode SchemaVersionError} for a newer file and {@linkcode MemoryOpenError} for a
  * foreign one, in both cases without writing.
  */
 export function migrate(db: Database): number {
   const before = db.read(() => versionOf(db));
   refuseForeign(db, before.version, before.applicationId);
+  db.useWal();
   if (before.version === SCHEMA_VERSION) return before.version;
   db.transaction(() => {
     // Another process may have migrated between our read and our write lock.
