@@ -13,7 +13,7 @@ Deno.test("normalizeEntity() folds case, whitespace, quotes, punctuation and a l
 
 Deno.test("normalizeEntity() refuses a name that normalises to nothing", () => {
   assert.throws(
-    () => normalizeEntity("subject", " \"...\" "),
+    () => normalizeEntity("subject", ' "..." '),
     (e) => e instanceof MemoryInputError && e.field === "subject",
   );
 });
