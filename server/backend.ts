@@ -49,6 +49,8 @@ export interface NormalizedChatRequest {
   enableThinking: boolean;
   /** Which protocol the request came in on, for backends that care (logging, defaults). */
   api: "openai" | "ollama";
+  /** Ollama `keep_alive` in ms (0 unloads after the answer, negative keeps it loaded). */
+  keepAliveMs?: number;
 }
 
 /** Log-probability of one generated token and its top alternatives. */
@@ -121,6 +123,12 @@ export interface ChatOutcome {
  */
 export interface ChatRun extends AsyncIterable<ChatDelta> {
   readonly result: Promise<ChatOutcome>;
+  /**
+   * Optional: resolves once the request is admitted (model loaded, prompt accepted), rejects with
+   * the error to answer with otherwise. The server sends the HTTP status after it, so a 404 or
+   * 400 is not lost behind a 200 already sent; without it the server waits for the first delta.
+   */
+  readonly ready?: Promise<void>;
 }
 
 /** A model a backend offers, for `/v1/models` and `/api/tags`. */

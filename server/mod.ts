@@ -1,0 +1,43 @@
+/**
+ * The HTTP server: OpenAI (`/v1/...`) and Ollama (`/api/...`) APIs over pluggable chat backends,
+ * with the model manager, security guards and streaming it needs.
+ * @module
+ */
+export { createServer } from "./app.ts";
+export type { ServerOptions, SynapseServer } from "./app.ts";
+export { identifyListener, listen, PortInUseError } from "./serve.ts";
+export type { ListenOptions } from "./serve.ts";
+export { ModelManager } from "./models.ts";
+export type {
+  LoadedModel,
+  ModelCatalog,
+  ModelLease,
+  ModelLoader,
+  ModelManagerOptions,
+  ModelSource,
+  ModelState,
+} from "./models.ts";
+export { canonicalModelName, EMBEDDED_MODEL, StoreCatalog } from "./catalog.ts";
+export type {
+  BackendModel,
+  ChatBackend,
+  ChatDelta,
+  ChatFinishReason,
+  ChatOutcome,
+  ChatRun,
+  NormalizedChatRequest,
+  ResponseFormat,
+  TokenLogprob,
+  ToolCall,
+  ToolCallDelta,
+  ToolDefinition,
+  Usage,
+} from "./backend.ts";
+export type { ChatExchange, ChatObserver } from "./context.ts";
+export { generateAnswer } from "./generate.ts";
+export type { GenerationPlan } from "./generate.ts";
+export { RunChannel } from "./run_channel.ts";
+export { jsonLogger, silentLogger } from "./log.ts";
+export type { Logger } from "./log.ts";
+export * from "./errors.ts";
+export type { Route, RouteContext } from "./route.ts";
