@@ -17,6 +17,14 @@ export { PATHWAY_WEIGHT_RANGE, PathwayStore } from "./pathway_store.ts";
 export { SpecialistStatsStore, successRate } from "./specialist_stats_store.ts";
 export { FeedbackStore } from "./feedback_store.ts";
 export { extractFacts, ruleBasedExtractor, type TripleExtractor } from "./extractor.ts";
+export {
+  type ConstrainedGenerate,
+  extractionPrompt,
+  ModelExtractionError,
+  modelTripleExtractor,
+  parseTriples,
+  TRIPLES_SCHEMA,
+} from "./model_extractor.ts";
 export { bearing, checkClaims, type CheckOptions } from "./claim_check.ts";
 export {
   learnFacts,
