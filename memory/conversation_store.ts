@@ -179,6 +179,26 @@ export class ConversationStore {
     );
   }
 
+  /** The most recent conversation whose transcript digest is `fingerprint`, or undefined. */
+  findByFingerprint(fingerprint: string): number | undefined {
+    const row = this.#db.read(() =>
+      this.#db.get<{ id: number }>(
+        "SELECT id FROM conversations WHERE fingerprint = ? ORDER BY id DESC LIMIT 1",
+        requireText("fingerprint", fingerprint, LABEL),
+      )
+    );
+    return row ? Number(row.id) : undefined;
+  }
+
+  /** Records the digest of a conversation's transcript (see `recordChat`). */
+  setFingerprint(id: number, fingerprint: string): void {
+    const conversationId = requireId("id", id);
+    const value = requireText("fingerprint", fingerprint, LABEL);
+    this.#db.transaction(() =>
+      this.#db.run("UPDATE conversations SET fingerprint = ? WHERE id = ?", value, conversationId)
+    );
+  }
+
   /** Deletes a conversation and its messages; false if there was none. */
   delete(id: number): boolean {
     const conversationId = requireId("id", id);

@@ -36,6 +36,13 @@ export {
   type TurnRecord,
 } from "./learning.ts";
 export {
+  type ChatExchange,
+  type ChatMessage,
+  type ChatRecord,
+  recordChat,
+  transcriptFingerprint,
+} from "./chat_log.ts";
+export {
   type FeedbackOutcome,
   type FeedbackRequest,
   outcomeOf,
@@ -52,7 +59,7 @@ export { canonicalPredicate, FUNCTIONAL_PREDICATES, isFunctional } from "./predi
 export { normalizeEntity } from "./text.ts";
 export { toFtsQuery } from "./fts_query.ts";
 export { splitSentences } from "./sentences.ts";
-export { APPLICATION_ID, SCHEMA_VERSION } from "./schema.ts";
+export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema.ts";
 export * from "./limits.ts";
 export {
   MemoryBusyError,

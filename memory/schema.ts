@@ -136,8 +136,18 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_message ON feedback(message_id);
 `;
 
+/** 2: conversations remember a digest of their transcript so a stateless client's next
+ * request (history + one new message) continues the same conversation. */
+const CONVERSATION_FINGERPRINT = `
+ALTER TABLE conversations ADD COLUMN fingerprint TEXT;
+CREATE INDEX conversations_fingerprint ON conversations(fingerprint) WHERE fingerprint IS NOT NULL;
+`;
+
 /** Migration N (1-based) is `MIGRATIONS[N - 1]`; append, never edit a released one. */
-export const MIGRATIONS: readonly string[] = [FACTS + CONVERSATIONS + LEARNING];
+export const MIGRATIONS: readonly string[] = [
+  FACTS + CONVERSATIONS + LEARNING,
+  CONVERSATION_FINGERPRINT,
+];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import {
   APPLICATION_ID,
   MemoryOpenError,
   MemoryStore,
+  MIGRATIONS,
   SCHEMA_VERSION,
   SchemaVersionError,
 } from "../../memory/mod.ts";
@@ -33,6 +34,29 @@ Deno.test("MemoryStore.open() keeps what was stored across reopening", () => {
   assert.equal(store.openedAtVersion, SCHEMA_VERSION);
   assert.equal(store.facts.get(fact.id)?.object, "planet");
   store.close();
+  tmp.dispose();
+});
+
+Deno.test("MemoryStore.open() migrates a version-1 file forward, keeping its data", () => {
+  const tmp = tempDir();
+  const raw = new DatabaseSync(tmp.path);
+  raw.exec(MIGRATIONS[0]);
+  raw.exec(`PRAGMA user_version = 1; PRAGMA application_id = ${APPLICATION_ID}`);
+  raw.exec(
+    `INSERT INTO conversations (model, created_at, updated_at) VALUES ('old', 1, 1);
+     INSERT INTO facts (subject, predicate, object, confidence, source, created_at, updated_at)
+       VALUES ('mars', 'is a', 'planet', 0.9, 'v1', 1, 1)`,
+  );
+  raw.close();
+  const store = MemoryStore.open(tmp.path);
+  assert.equal(store.openedAtVersion, 1);
+  assert.equal(store.facts.query({ subject: "mars" })[0].source, "v1");
+  store.conversations.setFingerprint(1, "abc");
+  assert.equal(store.conversations.findByFingerprint("abc"), 1);
+  store.close();
+  const check = new DatabaseSync(tmp.path);
+  assert.equal(check.prepare("PRAGMA user_version").get()!.user_version, SCHEMA_VERSION);
+  check.close();
   tmp.dispose();
 });
 
