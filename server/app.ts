@@ -137,7 +137,9 @@ export function createServer(options: ServerOptions): SynapseServer {
   ]);
 
   async function handler(req: Request): Promise<Response> {
-    const url = new URL(req.url);
+    // A forged Host can make req.url unparsable; the Host check below refuses such requests.
+    const url = URL.parse(req.url) ?? new URL("http://invalid/");
+    const started = Date.now();
     let response: Response;
     try {
       checkHost(req, security);
@@ -160,6 +162,13 @@ export function createServer(options: ServerOptions): SynapseServer {
     for (const [name, value] of Object.entries(corsHeaders(req, security))) {
       response.headers.set(name, value);
     }
+    // Method, path and status only: prompt text is never logged from here.
+    logger.info("request", {
+      method: req.method,
+      path: url.pathname,
+      status: response.status,
+      ms: Date.now() - started,
+    });
     return response;
   }
 
