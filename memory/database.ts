@@ -114,7 +114,8 @@ export class Database {
   /**
    * Runs `fn` in a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a
    * transaction never has to upgrade a read snapshot (the one SQLITE_BUSY that busy_timeout
-   * cannot wait out). Nested calls join the outer transaction.
+   * cannot wait out). Nested calls join the outer transaction. `fn` must be synchronous: an
+   * await inside it would let other work interleave with the open transaction.
    */
   transaction<T>(fn: () => T): T {
     if (this.#db.isTransaction) return fn();

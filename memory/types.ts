@@ -24,7 +24,7 @@ export interface Fact {
   confidence: number;
   /** How many times the triple was added. */
   mentions: number;
-  /** Who stated it: "user", "assistant", "api", "cli", "import", ... */
+  /** Who first stated it: "user", "assistant", "api", "cli", "import", ... */
   source: string;
   createdAt: string;
   updatedAt: string;
