@@ -62,20 +62,38 @@ function solveLinear(a: number[][], b: number[]): number[] {
   return m.map((row, i) => row[n] / row[i]);
 }
 
+/** Negative log-likelihood of `samples` under `w`, plus the ridge penalty toward `prior`. */
+function penalisedLoss(
+  samples: readonly CalibrationSample[],
+  w: readonly number[],
+  prior: readonly number[],
+  ridge: number,
+): number {
+  let loss = 0;
+  for (let i = 0; i < w.length; i++) loss += 0.5 * ridge * (w[i] - prior[i]) ** 2;
+  for (const s of samples) {
+    const p = combineConfidence(s.features, w as unknown as ConfidenceWeights);
+    loss -= Math.log(Math.max(1e-12, s.correct ? p : 1 - p));
+  }
+  return loss;
+}
+
 /**
  * Logistic-regression weights for `samples` (maximum likelihood with an L2 penalty `ridge` that
- * pulls toward `prior`). Returns `prior` unchanged when the samples hold only one outcome.
+ * pulls toward `prior`), by Newton steps halved until the loss falls. Returns `prior` unchanged
+ * when the samples hold only one outcome.
  */
 export function fitConfidenceWeights(
   samples: readonly CalibrationSample[],
   prior: ConfidenceWeights,
   ridge = 1,
-  iterations = 30,
+  iterations = 50,
 ): ConfidenceWeights {
   const correct = samples.filter((s) => s.correct).length;
   if (correct === 0 || correct === samples.length) return prior;
   const k = prior.length;
   let w = [...prior];
+  let loss = penalisedLoss(samples, w, prior, ridge);
   for (let it = 0; it < iterations; it++) {
     const grad = w.map((wi, i) => ridge * (wi - prior[i]));
     const hess = Array.from(
@@ -84,16 +102,26 @@ export function fitConfidenceWeights(
     );
     for (const s of samples) {
       const p = combineConfidence(s.features, w as unknown as ConfidenceWeights);
-      const y = s.correct ? 1 : 0;
       const v = Math.max(p * (1 - p), 1e-9);
       for (let i = 0; i < k; i++) {
-        grad[i] += (p - y) * s.features[i];
+        grad[i] += (p - (s.correct ? 1 : 0)) * s.features[i];
         for (let j = 0; j < k; j++) hess[i][j] += v * s.features[i] * s.features[j];
       }
     }
     const step = solveLinear(hess, grad);
-    w = w.map((wi, i) => wi - step[i]);
-    if (step.every((d) => Math.abs(d) < 1e-8)) break;
+    let scale = 1;
+    let next = w.map((wi, i) => wi - step[i]);
+    let nextLoss = penalisedLoss(samples, next, prior, ridge);
+    while (nextLoss > loss && scale > 1e-6) {
+      scale /= 2;
+      next = w.map((wi, i) => wi - scale * step[i]);
+      nextLoss = penalisedLoss(samples, next, prior, ridge);
+    }
+    if (nextLoss > loss) break;
+    const converged = loss - nextLoss < 1e-10 * Math.max(1, loss);
+    w = next;
+    loss = nextLoss;
+    if (converged) break;
   }
   return [w[0], w[1], w[2], w[3]];
 }

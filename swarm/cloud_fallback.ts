@@ -82,7 +82,9 @@ export async function consultCloud(
   }
   const local = part.answer;
   const agree = sameAnswer(local, cloudAnswer);
-  await ctx.learner.learn(ctx.record, agree ? "success" : "failure", "cloud", cloudAnswer);
+  await ctx.learner.learn(ctx.record, agree ? "success" : "failure", "cloud", {
+    betterAnswer: cloudAnswer,
+  });
   if (!agree) {
     await ctx.store.preferences.add({
       prompt: part.text,

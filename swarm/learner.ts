@@ -39,18 +39,22 @@ export class OutcomeLearner {
 
   /**
    * Learns `outcome` for `part` from `source`; a second verdict from the same source for the
-   * same part is ignored (returns false). `betterAnswer` is the cloud's answer, when known.
+   * same part is ignored (returns false). `betterAnswer` is the cloud's answer, when known;
+   * `countStats: false` skips the outcome counts (when memory already counted this verdict).
    */
   async learn(
     part: AnsweredPart,
     outcome: Outcome,
     source: VerdictSource,
-    betterAnswer?: string,
+    options: { betterAnswer?: string; countStats?: boolean } = {},
   ): Promise<boolean> {
     if (part.verdicts.has(source)) return false;
     part.verdicts.add(source);
     const { decision } = part;
-    await this.store.stats.record(decision.specialist, decision.domain, outcome);
+    const betterAnswer = options.betterAnswer;
+    if (options.countStats !== false) {
+      await this.store.stats.record(decision.specialist, decision.domain, outcome);
+    }
     await this.pathways.learn(decision.cues, decision.specialist, outcome);
     if (outcome === "success" && part.embedding) {
       this.centroids.addExemplar(decision.specialist, part.embedding);

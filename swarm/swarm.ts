@@ -266,15 +266,24 @@ export class Swarm {
 
   /**
    * Learns an explicit verdict on an earlier answer (all its parts, or part `partIndex`).
+   * Pass `countStats: false` when memory's `recordFeedback` already counted the outcome.
    * Returns false when `requestId` is unknown or the verdict was already given.
    */
-  async feedback(requestId: string, outcome: Outcome, partIndex?: number): Promise<boolean> {
+  async feedback(
+    requestId: string,
+    outcome: Outcome,
+    options: { partIndex?: number; countStats?: boolean } = {},
+  ): Promise<boolean> {
     const parts = this.#recent.get(requestId);
     if (!parts) return false;
-    const targets = partIndex === undefined ? parts : parts.slice(partIndex, partIndex + 1);
+    const i = options.partIndex;
+    const targets = i === undefined ? parts : parts.slice(i, i + 1);
     let learned = false;
     for (const part of targets) {
-      learned = await this.#learner.learn(part, outcome, "feedback") || learned;
+      const done = await this.#learner.learn(part, outcome, "feedback", {
+        countStats: options.countStats,
+      });
+      learned ||= done;
     }
     return learned;
   }
