@@ -41,3 +41,18 @@ export { jsonLogger, silentLogger } from "./log.ts";
 export type { Logger } from "./log.ts";
 export * from "./errors.ts";
 export type { Route, RouteContext } from "./route.ts";
+export { memoryObserver } from "./conversation_log.ts";
+export { isLoopbackHost } from "./security.ts";
+export { SwarmBackend } from "./swarm_backend.ts";
+export { swarmRoutes } from "./routes/swarm.ts";
+
+import type { MemoryStore } from "../memory/mod.ts";
+import type { Route } from "./route.ts";
+import { conversationRoutes } from "./routes/conversations.ts";
+import { feedbackRoutes } from "./routes/feedback.ts";
+import { knowledgeRoutes } from "./routes/knowledge.ts";
+
+/** The memory routes (`/api/knowledge`, `/api/conversations`, `/api/feedback`) over `store`. */
+export function memoryRoutes(store: MemoryStore): Route[] {
+  return [...knowledgeRoutes(store), ...conversationRoutes(store), ...feedbackRoutes(store)];
+}
