@@ -41,10 +41,12 @@ export class AnswerAssembler {
   finish(): ChatDelta | null {
     const delta: ChatDelta = {};
     for (let progress = true; progress;) progress = this.#step(delta, true);
-    if (this.#buffer) {
+    if (this.#buffer || this.#mode === "call") {
       // An unterminated tool call (or tag) is shown as the plain text it is.
-      this.#emit(delta, this.#mode === "think" ? "reasoning" : "content", this.#buffer);
+      const text = this.#mode === "call" ? TOOL_CALL_OPEN + this.#buffer : this.#buffer;
+      this.#emit(delta, this.#mode === "think" ? "reasoning" : "content", text);
       this.#buffer = "";
+      if (this.#mode === "call") this.#mode = "content";
     }
     return emptyDelta(delta) ? null : delta;
   }
