@@ -74,6 +74,20 @@ function pathModel(catalog: StoreCatalog, spec: string): string | null {
   return name;
 }
 
+/** Which broad permissions this process holds (all false when `up` narrowed itself). */
+export function grantedPermissions(): Record<string, boolean> {
+  const granted = (d: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(d).state === "granted";
+  return {
+    read_anywhere: granted({ name: "read" }),
+    write_anywhere: granted({ name: "write" }),
+    net_anywhere: granted({ name: "net" }),
+    env_all: granted({ name: "env" }),
+    run: granted({ name: "run" }),
+    ffi: granted({ name: "ffi" }),
+  };
+}
+
 /** Starts everything `config` describes. */
 export async function startStack(config: Config, options: StackOptions = {}): Promise<Stack> {
   const logger = options.logger ?? jsonLogger();
