@@ -105,6 +105,11 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
   let routes: Route[] = memoryRoutes(memory);
   const backends: ChatBackend[] = [];
   const observers: ChatObserver[] = [memoryObserver(memory)];
+  if (config.server.logPrompts) {
+    observers.push(({ request, outcome, responseId }) =>
+      logger.info("chat_text", { responseId, messages: request.messages, answer: outcome.content })
+    );
+  }
   let device: DeviceReport | undefined;
   let specialists: () => unknown[] = () => [];
   if (config.models.specialists) {
