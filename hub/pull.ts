@@ -85,67 +85,75 @@ function modelFormat(files: readonly RepoFile[]): Pick<Manifest, "format" | "ent
   );
 }
 
+/** Progress bookkeeping of one pull: bytes on disk, reported without ever going back. */
+class PullMeter {
+  onDisk = 0;
+  totalBytes = 0;
+  #reported = 0;
+  readonly #onProgress?: PullOptions["onProgress"];
+
+  constructor(onProgress?: PullOptions["onProgress"]) {
+    this.#onProgress = onProgress;
+  }
+
+  report(file: string, phase: PullProgress["phase"]): void {
+    this.#reported = Math.max(this.#reported, Math.min(this.onDisk, this.totalBytes));
+    this.#onProgress?.({ file, doneBytes: this.#reported, totalBytes: this.totalBytes, phase });
+  }
+}
+
+/** Brings one file into the staging folder (resuming its `.part`) and verifies it. */
+async function fetchFile(
+  options: PullOptions,
+  file: RepoFile,
+  staging: string,
+  meter: PullMeter,
+): Promise<ManifestFile> {
+  const { client, entry } = options;
+  const target = join(staging, file.path);
+  const part = `${target}.part`;
+  await Deno.mkdir(dirname(target), { recursive: true });
+  const already = await sizeIfExists(target);
+  if (already !== null) {
+    // Verified in an earlier run; checked again, since the manifest records its hash.
+    meter.onDisk += already;
+    meter.report(file.path, "verifying");
+    return { path: file.path, size: file.size, sha256: await verifyFile(target, file) };
+  }
+  meter.onDisk += (await sizeIfExists(part)) ?? 0;
+  meter.report(file.path, "downloading");
+  const url = client.resolveUrl(entry.repo, entry.revision, file.path);
+  await downloadFile(client, url, part, file.size, {
+    signal: options.signal,
+    retries: options.retries,
+    retryDelayMs: options.retryDelayMs,
+    onBytes: (delta) => {
+      meter.onDisk += delta;
+      meter.report(file.path, "downloading");
+    },
+  });
+  meter.report(file.path, "verifying");
+  const sha256 = await verifyFile(part, file).catch((error) => {
+    meter.onDisk -= file.size;
+    throw error;
+  });
+  await Deno.rename(part, target);
+  return { path: file.path, size: file.size, sha256 };
+}
+
 /** Downloads, verifies and installs a model; returns the stored model. */
 export async function pullModel(options: PullOptions): Promise<StoredModel> {
   const name = formatModelName(parseModelName(options.name));
   const { entry, store, client } = options;
-  let reported = 0;
-  let onDisk = 0;
-  let totalBytes = 0;
-  const report = (file: string, phase: PullProgress["phase"]) => {
-    reported = Math.max(reported, Math.min(onDisk, totalBytes));
-    options.onProgress?.({ file, doneBytes: reported, totalBytes, phase });
-  };
-  report("", "listing");
-  const files = selectFiles(
-    await client.listFiles(entry.repo, entry.revision, options.signal),
-    entry.files,
-  );
+  const meter = new PullMeter(options.onProgress);
+  meter.report("", "listing");
+  const listing = await client.listFiles(entry.repo, entry.revision, options.signal);
+  const files = selectFiles(listing, entry.files);
   const format = modelFormat(files);
-  totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+  meter.totalBytes = files.reduce((sum, f) => sum + f.size, 0);
   const staging = store.stagingDir(name);
   const manifestFiles: ManifestFile[] = [];
-  for (const file of files) {
-    const target = join(staging, file.path);
-    const part = `${target}.part`;
-    await Deno.mkdir(dirname(target), { recursive: true });
-    const already = await sizeIfExists(target);
-    if (already === null) {
-      onDisk += (await sizeIfExists(part)) ?? 0;
-      report(file.path, "downloading");
-      await downloadFile(
-        client,
-        client.resolveUrl(entry.repo, entry.revision, file.path),
-        part,
-        file.size,
-        {
-          signal: options.signal,
-          retries: options.retries,
-          retryDelayMs: options.retryDelayMs,
-          onBytes: (delta) => {
-            onDisk += delta;
-            report(file.path, "downloading");
-          },
-        },
-      );
-      report(file.path, "verifying");
-      const sha256 = await verifyFile(part, file).catch((error) => {
-        onDisk -= file.size;
-        throw error;
-      });
-      await Deno.rename(part, target);
-      manifestFiles.push({ path: file.path, size: file.size, sha256 });
-    } else {
-      // Verified in an earlier run; check again, since the manifest records its hash.
-      onDisk += already;
-      report(file.path, "verifying");
-      manifestFiles.push({
-        path: file.path,
-        size: file.size,
-        sha256: await verifyFile(target, file),
-      });
-    }
-  }
+  for (const file of files) manifestFiles.push(await fetchFile(options, file, staging, meter));
   const manifest: Manifest = {
     schema: 1,
     name,
@@ -155,7 +163,7 @@ export async function pullModel(options: PullOptions): Promise<StoredModel> {
     storedAt: new Date().toISOString(),
   };
   const stored = await store.install(staging, manifest);
-  report("", "installed");
+  meter.report("", "installed");
   return stored;
 }
 
