@@ -124,3 +124,29 @@ export async function observe(
   }
   return merged;
 }
+
+/** A started, admitted run with its request tracker. */
+export interface StartedRun {
+  run: ChatRun;
+  admitted: Awaited<ReturnType<typeof admit>>;
+  tracker: ReturnType<ServerContext["track"]>;
+}
+
+/**
+ * Tracks the request, starts the run and waits for its admission; on refusal the tracker is
+ * released and the error (404, 400, 503...) propagates before any status is sent.
+ */
+export async function startRun(
+  ctx: ServerContext,
+  req: Request,
+  start: (signal: AbortSignal) => ChatRun,
+): Promise<StartedRun> {
+  const tracker = ctx.track(req);
+  try {
+    const run = start(tracker.signal);
+    return { run, admitted: await admit(run), tracker };
+  } catch (error) {
+    tracker.done();
+    throw error;
+  }
+}

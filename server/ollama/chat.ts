@@ -12,13 +12,13 @@ import type {
 } from "../backend.ts";
 import { readJsonObject } from "../body.ts";
 import {
-  admit,
   backendFor,
   checkAccepting,
   deltasOf,
   observe,
   type ServerContext,
   ShutdownAbort,
+  startRun,
 } from "../context.ts";
 import { InvalidRequestError } from "../errors.ts";
 import { fimPrompt } from "../fim.ts";
@@ -108,17 +108,8 @@ async function answer(
     finished?: (outcome: ChatOutcome, started: number) => Promise<Record<string, unknown>>;
   },
 ): Promise<Response> {
-  const tracker = ctx.track(req);
   const started = Date.now();
-  let run: ChatRun;
-  let admitted;
-  try {
-    run = options.start(tracker.signal);
-    admitted = await admit(run);
-  } catch (error) {
-    tracker.done();
-    throw error;
-  }
+  const { run, admitted, tracker } = await startRun(ctx, req, options.start);
   const isShutdown = () => tracker.signal.reason instanceof ShutdownAbort;
   const tail = async (outcome: ChatOutcome) => {
     const extensions = (await options.finished?.(outcome, started)) ?? {};

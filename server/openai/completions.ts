@@ -5,7 +5,13 @@
  */
 import type { TokenLogprob } from "../backend.ts";
 import { readJsonObject } from "../body.ts";
-import { admit, checkAccepting, deltasOf, type ServerContext, ShutdownAbort } from "../context.ts";
+import {
+  checkAccepting,
+  deltasOf,
+  type ServerContext,
+  ShutdownAbort,
+  startRun,
+} from "../context.ts";
 import { InvalidRequestError } from "../errors.ts";
 import { fimPrompt } from "../fim.ts";
 import type { NormalizedCompletionRequest } from "../local_backend.ts";
@@ -120,15 +126,11 @@ export function completionsRoute(ctx: ServerContext): Route {
         created: Math.floor(Date.now() / 1000),
         model: request.model,
       };
-      const tracker = ctx.track(req);
-      let admitted;
-      const run = ctx.local.complete(request, tracker.signal);
-      try {
-        admitted = await admit(run);
-      } catch (error) {
-        tracker.done();
-        throw error;
-      }
+      const { run, admitted, tracker } = await startRun(
+        ctx,
+        req,
+        (signal) => ctx.local.complete(request, signal),
+      );
       const wantLogprobs = request.logprobs !== undefined;
       if (!stream) {
         try {
