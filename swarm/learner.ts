@@ -20,8 +20,8 @@ export interface AnsweredPart {
   features: number[];
   /** The specialist's own answer (before any cloud replacement). */
   localAnswer: string;
-  /** Where the verdicts came from so far, so one source is not counted twice. */
-  verdicts: Set<string>;
+  /** The verdicts learned so far, by source (one answer is learned from once per outcome). */
+  verdicts: Map<VerdictSource, Outcome>;
 }
 
 /** Where a verdict came from. */
@@ -38,8 +38,9 @@ export class OutcomeLearner {
   ) {}
 
   /**
-   * Learns `outcome` for `part` from `source`; a second verdict from the same source for the
-   * same part is ignored (returns false). `betterAnswer` is the cloud's answer, when known;
+   * Learns `outcome` for `part` from `source`. An answer is learned from once: a later verdict
+   * is ignored (returns false) unless it is explicit feedback that contradicts every earlier one
+   * (a person overrules a self-check or the cloud). `betterAnswer` is the cloud's answer, when known;
    * `countStats: false` skips the outcome counts (when memory already counted this verdict).
    */
   async learn(
@@ -48,8 +49,10 @@ export class OutcomeLearner {
     source: VerdictSource,
     options: { betterAnswer?: string; countStats?: boolean } = {},
   ): Promise<boolean> {
-    if (part.verdicts.has(source)) return false;
-    part.verdicts.add(source);
+    const earlier = [...part.verdicts.values()];
+    const overrules = source === "feedback" && earlier.every((o) => o !== outcome);
+    if (part.verdicts.has(source) || (earlier.length > 0 && !overrules)) return false;
+    part.verdicts.set(source, outcome);
     const { decision } = part;
     const betterAnswer = options.betterAnswer;
     if (options.countStats !== false) {

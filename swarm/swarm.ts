@@ -228,7 +228,7 @@ export class Swarm {
       embedding,
       features,
       localAnswer: answer.text,
-      verdicts: new Set(),
+      verdicts: new Map(),
     };
     const checked = this.#options.selfCheck === false ? null : selfCheck(text, answer.text);
     if (checked) await this.#learner.learn(record, checked, "self-check");
