@@ -13,7 +13,7 @@ import type {
   NormalizedChatRequest,
   ResponseFormat,
 } from "./backend.ts";
-import { InvalidRequestError } from "./errors.ts";
+import { ApiError, InvalidRequestError } from "./errors.ts";
 import { generateAnswer } from "./generate.ts";
 import type { ModelLease, ModelManager } from "./models.ts";
 import { RunChannel } from "./run_channel.ts";
@@ -48,6 +48,22 @@ export function checkVocabulary(model: Model, ids: readonly number[]): void {
     throw new InvalidRequestError(
       `prompt token id ${bad} is out of vocabulary (0 to ${model.info.vocabSize - 1})`,
       "prompt",
+    );
+  }
+}
+
+/**
+ * Runs prompt preparation (template rendering, tokenization); a failure there that is not
+ * already an API error is the request's content: a 400, not a 500.
+ */
+function prepare<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new InvalidRequestError(
+      `the prompt could not be prepared: ${(error as Error)?.message?.split("\n")[0] ?? error}`,
+      "messages",
     );
   }
 }
@@ -165,7 +181,7 @@ export class LocalBackend implements ChatBackend {
       try {
         const lease = await this.#manager.acquire(model, signal);
         try {
-          const run = start(lease);
+          const run = prepare(() => start(lease));
           admit();
           for await (const delta of run) await channel.push(delta);
           channel.end(await run.result);

@@ -14,11 +14,12 @@ export const MESSAGE_LIMITS = { maxMessages: 10_000, maxTools: 128 };
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
 
 function textContent(content: unknown, param: string): string {
-  if (typeof content === "string") return content;
+  // Lone surrogates (valid in JSON, not in UTF-8) become U+FFFD before they reach a tokenizer.
+  if (typeof content === "string") return content.toWellFormed();
   if (Array.isArray(content)) {
     return content.map((part, i) => {
       const p = part as Record<string, unknown>;
-      if (p?.type === "text" && typeof p.text === "string") return p.text;
+      if (p?.type === "text" && typeof p.text === "string") return p.text.toWellFormed();
       if (p?.type === "image_url" || p?.type === "input_audio" || p?.type === "file") {
         throw new InvalidRequestError(
           `${param}[${i}] is ${p.type}; this server accepts text content only`,

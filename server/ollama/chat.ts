@@ -256,7 +256,7 @@ export function ollamaGenerateRoute(ctx: ServerContext): Route {
       if (prompt === "" && !body.suffix) {
         return loadOnly(ctx, model, parseKeepAlive(body.keep_alive), "response");
       }
-      const request = generateRequest(body, model, prompt);
+      const request = generateRequest(body, model, prompt.toWellFormed());
       return answer(ctx, req, {
         model,
         stream: streamFlag(body),

@@ -32,10 +32,10 @@ import { sseStream } from "./sse.ts";
 function promptOf(value: unknown): string | number[] {
   const isIds = (v: unknown): v is number[] =>
     Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number");
-  if (typeof value === "string") return value;
+  if (typeof value === "string") return value.toWellFormed();
   if (isIds(value)) return value;
   if (Array.isArray(value) && value.length === 1) {
-    if (typeof value[0] === "string") return value[0];
+    if (typeof value[0] === "string") return value[0].toWellFormed();
     if (isIds(value[0])) return value[0];
   }
   if (

@@ -369,6 +369,23 @@ test("tools are accepted and rendered; the answer is content or parsed tool call
   assert.ok(typeof message.content === "string" || (message.tool_calls?.length ?? 0) > 0);
 });
 
+test("9. odd Unicode never makes a 500: lone surrogates, NUL, RTL overrides, ZWJ, a 2 MB line", async () => {
+  const odd = ["\ud800 lone", "nul \u0000 byte", "\u202e reversed", "👩‍👩‍👧", "x\udfff"];
+  for (const content of odd) {
+    const { status } = await postJson(`${srv.url}/v1/chat/completions`, {
+      model: MODEL,
+      messages: [{ role: "user", content }],
+      max_tokens: 2,
+    });
+    assert.equal(status, 200, JSON.stringify(content));
+  }
+  const huge = await postJson(`${srv.url}/v1/chat/completions`, {
+    model: MODEL,
+    messages: [{ role: "user", content: "a".repeat(2_000_000) }],
+  });
+  assert.equal(huge.status, 400);
+});
+
 test("closes the server", async () => {
   await srv.close();
 });
