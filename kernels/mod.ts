@@ -4,6 +4,26 @@
  * @module
  */
 export * from "./ggml_types.ts";
+export { rmsnormKernel, rmsnormRef, type RmsNormSpec } from "./rmsnorm.ts";
+export { swigluKernel, swigluRef } from "./swiglu.ts";
+export {
+  embedKernel,
+  loraDownKernel,
+  MATMUL_ROW_BLOCK,
+  matmulKernel,
+  type MatmulSpec,
+} from "./matmul.ts";
+export { ropeKvKernel, type RopeKvSpec } from "./rope_kv.ts";
+export { attentionKernel, type AttentionSpec } from "./attention.ts";
+export {
+  decodePrepKernel,
+  MAX_TOP_LOGPROBS,
+  SAMPLE_RECORD_WORDS,
+  SAMPLE_RING,
+  sampleKernel,
+  SEQ_PARAM_WORDS,
+  SEQ_STATE_WORDS,
+} from "./sample.ts";
 export { dequantizeRow } from "./dequant_ref.ts";
 export { scaleMinK4 } from "./dequant_ref.ts";
 export { QUANTIZABLE_TYPES, quantize } from "./quantize_ref.ts";

@@ -1,0 +1,165 @@
+/**
+ * Acquires the WebGPU device with the adapter's own maxima (models need large bindings), and
+ * owns the pipeline cache. Every kernel launch in the engine goes through one `Gpu`.
+ * @module
+ */
+import { GpuError } from "./errors.ts";
+
+/** What the engine knows about the device it runs on. */
+export interface GpuInfo {
+  description: string;
+  /** True on software adapters (llvmpipe), which CI uses. */
+  isFallback: boolean;
+  hasF16: boolean;
+  hasTimestamps: boolean;
+  maxStorageBindingBytes: number;
+  maxBufferBytes: number;
+}
+
+/** The device plus the caches every kernel launch uses. */
+export class Gpu {
+  readonly device: GPUDevice;
+  readonly info: GpuInfo;
+  #pipelines = new Map<string, GPUComputePipeline>();
+  #lost = false;
+
+  constructor(device: GPUDevice, info: GpuInfo) {
+    this.device = device;
+    this.info = info;
+    // An unhandled device loss makes later mapAsync calls hang; record it so callers fail fast.
+    device.lost.then(() => {
+      this.#lost = true;
+    });
+  }
+
+  /** True after the device was lost or destroyed. */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /**
+   * The compute pipeline for `code` (entry point `main`), compiled once and cached by source.
+   * Compilation errors are raised here, not silently ignored at dispatch time.
+   */
+  pipeline(code: string, label = "kernel"): GPUComputePipeline {
+    const hit = this.#pipelines.get(code);
+    if (hit) return hit;
+    this.device.pushErrorScope("validation");
+    const module = this.device.createShaderModule({ code, label });
+    const pipeline = this.device.createComputePipeline({
+      label,
+      layout: "auto",
+      compute: { module, entryPoint: "main" },
+    });
+    // Validation errors arrive asynchronously; check them so a broken kernel is reported.
+    this.device.popErrorScope().then((err) => {
+      if (err) console.error(`synapse: kernel ${label} failed validation: ${err.message}`);
+    });
+    this.#pipelines.set(code, pipeline);
+    return pipeline;
+  }
+
+  /** Creates a storage buffer of at least `bytes` (rounded up to 4), optionally filled. */
+  storage(bytes: number, label: string, data?: ArrayBufferView): GPUBuffer {
+    const size = Math.max(16, Math.ceil(bytes / 4) * 4);
+    if (size > this.info.maxBufferBytes) {
+      throw new GpuError(
+        `${label}: ${size} bytes exceeds the device's largest buffer (${this.info.maxBufferBytes})`,
+      );
+    }
+    const buffer = this.device.createBuffer({
+      label,
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      mappedAtCreation: !!data,
+    });
+    if (data) {
+      const bytesView = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      new Uint8Array(buffer.getMappedRange()).set(bytesView);
+      buffer.unmap();
+    }
+    return buffer;
+  }
+
+  /** Creates a uniform buffer holding `data`. */
+  uniform(data: ArrayBufferView, label = "params"): GPUBuffer {
+    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+    const buffer = this.device.createBuffer({
+      label,
+      size,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(
+      buffer,
+      0,
+      data.buffer as ArrayBuffer,
+      data.byteOffset,
+      data.byteLength,
+    );
+    return buffer;
+  }
+
+  /** Copies `bytes` bytes of `src` back to the CPU (one mapAsync: costly, batch your reads). */
+  async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    if (this.#lost) throw new GpuError("the GPU device was lost");
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.device.createBuffer({
+      size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(src, offset, staging, 0, size);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  /** Releases the device and all its memory (the only call that returns VRAM). */
+  destroy(): void {
+    this.#pipelines.clear();
+    this.device.destroy();
+  }
+}
+
+/**
+ * Opens the best WebGPU adapter and a device with its maximum buffer limits.
+ * Throws `GpuError` with advice when no adapter exists.
+ */
+export async function acquireGpu(): Promise<Gpu> {
+  if (!("gpu" in navigator) || !navigator.gpu) {
+    throw new GpuError("WebGPU is not available in this Deno build (navigator.gpu is missing)");
+  }
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) {
+    throw new GpuError(
+      "no WebGPU adapter found: install a Vulkan driver (GPU) or Mesa's llvmpipe (CPU fallback)",
+    );
+  }
+  const want = (name: keyof GPUSupportedLimits) => adapter.limits[name] as number;
+  const features: GPUFeatureName[] = [];
+  if (adapter.features.has("shader-f16")) features.push("shader-f16");
+  if (adapter.features.has("timestamp-query")) features.push("timestamp-query");
+  const device = await adapter.requestDevice({
+    requiredFeatures: features,
+    requiredLimits: {
+      maxStorageBufferBindingSize: want("maxStorageBufferBindingSize"),
+      maxBufferSize: want("maxBufferSize"),
+      maxStorageBuffersPerShaderStage: Math.min(16, want("maxStorageBuffersPerShaderStage")),
+      maxComputeWorkgroupStorageSize: want("maxComputeWorkgroupStorageSize"),
+      maxComputeInvocationsPerWorkgroup: want("maxComputeInvocationsPerWorkgroup"),
+      maxComputeWorkgroupSizeX: want("maxComputeWorkgroupSizeX"),
+    },
+  });
+  const info = adapter.info;
+  return new Gpu(device, {
+    description: info.description || info.vendor || "unknown adapter",
+    isFallback: (info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+    hasF16: features.includes("shader-f16"),
+    hasTimestamps: features.includes("timestamp-query"),
+    maxStorageBindingBytes: device.limits.maxStorageBufferBindingSize,
+    maxBufferBytes: device.limits.maxBufferSize,
+  });
+}

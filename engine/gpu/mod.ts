@@ -1,0 +1,3 @@
+/** The GPU layer: device acquisition, buffers, pipeline cache. @module */
+export { acquireGpu, Gpu, type GpuInfo } from "./device.ts";
+export { GpuError } from "./errors.ts";

@@ -1,0 +1,88 @@
+/**
+ * `loadModel(spec)`: from a GGUF file, an HF-layout folder (config.json + safetensors), or
+ * "default" (the embedded tiny model) to a `Model` on the GPU.
+ * @module
+ */
+import { acquireGpu, type Gpu } from "./gpu/mod.ts";
+import {
+  type ByteSource,
+  type GgufFile,
+  openFileSource,
+  openSafetensorsModel,
+  readGguf,
+  type TensorEntry,
+} from "./formats/mod.ts";
+import {
+  canonicalTensorName,
+  configFromGguf,
+  configFromHf,
+  type ModelConfig,
+} from "./model/config.ts";
+import { GpuModel, type TextCodec } from "./model/model.ts";
+import { uploadWeights } from "./model/weights.ts";
+
+/** Options for `loadModel`. */
+export interface LoadOptions {
+  /** Device to load onto (one is acquired when absent). */
+  gpu?: Gpu;
+  /** Most tokens per sequence (default: min(model's, 4096)). */
+  contextLength?: number;
+  /** Concurrent sequences (default 8). */
+  maxSequences?: number;
+  /** Called as weights upload: bytes done, bytes total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Provides the tokenizer (default: from the model's files). */
+  codec?: TextCodec;
+}
+
+/** Rows per prefill chunk. */
+const PREFILL_ROWS = 256;
+
+/** Builds a model from tensors in canonical names. */
+export async function modelFromTensors(
+  name: string,
+  config: ModelConfig,
+  tensors: ReadonlyMap<string, TensorEntry>,
+  codec: TextCodec,
+  options: LoadOptions = {},
+): Promise<GpuModel> {
+  const gpu = options.gpu ?? await acquireGpu();
+  const weights = await uploadWeights(gpu, config, tensors, options.onProgress);
+  let parameters = 0;
+  for (const t of tensors.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
+  const contextLength = Math.min(options.contextLength ?? 4096, config.contextLength);
+  return new GpuModel(name, gpu, config, weights, codec, {
+    maxRows: PREFILL_ROWS,
+    maxSeqs: (options.maxSequences ?? 8) + 1,
+    contextLength,
+  }, parameters);
+}
+
+/** Opens an HF folder's tensors under canonical names. */
+export async function openHfFolder(dir: string): Promise<{
+  config: ModelConfig;
+  tensors: Map<string, TensorEntry>;
+  close(): void;
+}> {
+  const config = configFromHf(JSON.parse(await Deno.readTextFile(`${dir}/config.json`)));
+  const st = await openSafetensorsModel(dir);
+  const tensors = new Map<string, TensorEntry>();
+  for (const [n, t] of st.tensors) {
+    const c = canonicalTensorName(n);
+    if (c) tensors.set(c, t);
+  }
+  return { config, tensors, close: () => st.close() };
+}
+
+/** Opens a GGUF model file. */
+export async function openGgufModel(source: ByteSource): Promise<{
+  gguf: GgufFile;
+  config: ModelConfig;
+}> {
+  const gguf = await readGguf(source);
+  const config = configFromGguf(gguf.metadata);
+  if (!gguf.tensors.has("output.weight")) config.tiedEmbeddings = true;
+  return { gguf, config };
+}
+
+export { openFileSource };

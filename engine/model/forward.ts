@@ -1,0 +1,388 @@
+/**
+ * The transformer forward pass as GPU programs over a batch of rows. A row is one token of one
+ * sequence (slot, position, adapter slot); a prefill is many rows of one sequence, a decode step
+ * one row per running sequence. Activations, the KV cache and the per-sequence sampling state
+ * all live on the GPU; a decode step reads its input token from the previous step's sampler.
+ * @module
+ */
+import {
+  attentionKernel,
+  decodePrepKernel,
+  embedKernel,
+  loraDownKernel,
+  matmulKernel,
+  rmsnormKernel,
+  ropeKvKernel,
+  SAMPLE_RECORD_WORDS,
+  SAMPLE_RING,
+  sampleKernel,
+  SEQ_PARAM_WORDS,
+  SEQ_STATE_WORDS,
+  swigluKernel,
+} from "../../kernels/mod.ts";
+import type { Gpu } from "../gpu/mod.ts";
+import { LORA_MODULES, type LoraModule, type LoraPool } from "../lora/pool.ts";
+import { type ModelConfig, ropeFrequencies } from "./config.ts";
+import { Program } from "./program.ts";
+import type { GpuMatrix, ModelWeights } from "./weights.ts";
+
+/** Sizes fixed when the forward pass is created. */
+export interface ForwardLimits {
+  /** Most rows in one step (prefill chunk length). */
+  maxRows: number;
+  /** Sequence slots; the last is reserved for embeddings, the rest serve generations. */
+  maxSeqs: number;
+  /** Positions per sequence in the KV cache. */
+  contextLength: number;
+}
+
+/** Shape of a step program: rows processed and rows whose next token is sampled. */
+export interface StepShape {
+  rows: number;
+  /** 0: no logits (a non-final prefill chunk). */
+  sampleRows: number;
+  /** Rows take their token and position from the sequences' state (decode). */
+  decode: boolean;
+}
+
+/** GPU buffers that the scheduler writes and reads. */
+export interface StepBuffers {
+  tokens: GPUBuffer;
+  rowInfo: GPUBuffer;
+  rowAdapter: GPUBuffer;
+  rowSlot: GPUBuffer;
+  sampleSel: GPUBuffer;
+  sampleSlot: GPUBuffer;
+  seqParams: GPUBuffer;
+  seqState: GPUBuffer;
+  outRing: GPUBuffer;
+  masks: GPUBuffer;
+  logits: GPUBuffer;
+  hidden: GPUBuffer;
+}
+
+/** Activations and caches for one model, and the step programs built over them. */
+export class ForwardPass {
+  readonly limits: ForwardLimits;
+  readonly buffers: StepBuffers;
+  #gpu: Gpu;
+  #c: ModelConfig;
+  #w: ModelWeights;
+  #act: Record<string, GPUBuffer> = {};
+  #kCache: GPUBuffer[] = [];
+  #vCache: GPUBuffer[] = [];
+  #loraU = new Map<LoraModule, GPUBuffer>();
+  #invFreq: GPUBuffer;
+  #programs = new Map<string, Program>();
+  #lora: LoraPool | null = null;
+
+  constructor(gpu: Gpu, config: ModelConfig, weights: ModelWeights, limits: ForwardLimits) {
+    this.#gpu = gpu;
+    this.#c = config;
+    this.#w = weights;
+    this.limits = limits;
+    const c = config, R = limits.maxRows, S = limits.maxSeqs;
+    const qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim;
+    const f = (n: number, label: string) => gpu.storage(n * 4, label);
+    this.#act = {
+      x: f(R * c.hiddenSize, "x"),
+      xn: f(R * c.hiddenSize, "xn"),
+      q: f(R * qDim, "q"),
+      k: f(R * kvDim, "k"),
+      v: f(R * kvDim, "v"),
+      att: f(R * qDim, "attn"),
+      gu: f(R * 2 * c.ffnSize, "gate|up"),
+      h: f(R * c.ffnSize, "ffn hidden"),
+      xf: f(S * c.hiddenSize, "final hidden"),
+    };
+    const cacheFloats = S * limits.contextLength * kvDim;
+    for (let l = 0; l < c.layers; l++) {
+      this.#kCache.push(f(cacheFloats, `k cache ${l}`));
+      this.#vCache.push(f(cacheFloats, `v cache ${l}`));
+    }
+    this.#invFreq = gpu.storage(c.headDim * 2, "rope freqs", ropeFrequencies(c));
+    this.buffers = {
+      tokens: f(R, "tokens"),
+      rowInfo: f(R * 4, "row info"),
+      rowAdapter: f(R, "row adapter"),
+      rowSlot: f(R, "row slot"),
+      sampleSel: f(S, "sample rows"),
+      sampleSlot: f(S, "sample slots"),
+      seqParams: f(S * SEQ_PARAM_WORDS, "seq params"),
+      seqState: f(S * SEQ_STATE_WORDS, "seq state"),
+      outRing: f(S * SAMPLE_RING * SAMPLE_RECORD_WORDS, "sampled tokens"),
+      masks: f(S * Math.ceil(c.vocabSize / 32), "token masks"),
+      logits: f(S * c.vocabSize, "logits"),
+      hidden: this.#act.xn,
+    };
+  }
+
+  /** Uses `pool` for LoRA from now on (null: no adapters); cached programs are rebuilt. */
+  setLoraPool(pool: LoraPool | null): void {
+    this.#lora = pool;
+    for (const u of this.#loraU.values()) u.destroy();
+    this.#loraU.clear();
+    if (pool) {
+      for (const m of LORA_MODULES) {
+        this.#loraU.set(m, this.#gpu.storage(this.limits.maxRows * pool.rank * 4, `lora u ${m}`));
+      }
+    }
+    for (const p of this.#programs.values()) p.destroy();
+    this.#programs.clear();
+  }
+
+  /** The program for one step of `shape`, built on first use. */
+  program(shape: StepShape): Program {
+    const key = `${shape.rows}/${shape.sampleRows}/${shape.decode}`;
+    let p = this.#programs.get(key);
+    if (!p) {
+      p = this.#build(shape);
+      this.#programs.set(key, p);
+    }
+    return p;
+  }
+
+  /** A program that final-norms all `rows` into `buffers.hidden` (for embeddings). */
+  hiddenProgram(rows: number): Program {
+    const key = `hidden/${rows}`;
+    let p = this.#programs.get(key);
+    if (!p) {
+      p = new Program(this.#gpu);
+      this.#layers(p, { rows, sampleRows: 0, decode: false });
+      const a = this.#act;
+      p.add(this.#norm(false), "final norm", rows, [a.x, this.#w.outputNorm, a.xn, prm(rows)]);
+      this.#programs.set(key, p);
+    }
+    return p;
+  }
+
+  #norm(gather: boolean): string {
+    return rmsnormKernel({ dim: this.#c.hiddenSize, eps: this.#c.rmsEps, gather });
+  }
+
+  #build(shape: StepShape): Program {
+    const p = new Program(this.#gpu);
+    const b = this.buffers, a = this.#act, c = this.#c;
+    if (shape.decode) {
+      p.add(decodePrepKernel(), "decode prep", Math.ceil(shape.rows / 64), [
+        b.rowSlot,
+        b.seqState,
+        b.tokens,
+        b.rowInfo,
+        prm(shape.rows),
+      ]);
+    }
+    this.#layers(p, shape);
+    const s = shape.sampleRows;
+    if (s > 0) {
+      p.add(this.#norm(true), "final norm", s, [
+        a.x,
+        this.#w.outputNorm,
+        a.xf,
+        prm(s),
+        b.sampleSel,
+      ]);
+      this.#matmul(p, "logits", this.#w.output, a.xf, b.logits, s, {
+        ldy: c.vocabSize,
+        yOff: 0,
+        accumulate: false,
+      });
+      p.add(sampleKernel(c.vocabSize), "sample", s, [
+        b.logits,
+        b.sampleSlot,
+        b.seqParams,
+        b.seqState,
+        b.outRing,
+        prm(s),
+        b.masks,
+      ]);
+    }
+    return p;
+  }
+
+  #layers(p: Program, shape: StepShape): void {
+    const b = this.buffers, a = this.#act, c = this.#c, w = this.#w, rows = shape.rows;
+    const qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim;
+    for (const ch of w.embed.chunks) {
+      p.add(embedKernel(w.embed.type, c.hiddenSize), "embed", rows, [
+        b.tokens,
+        ch.buffer,
+        a.x,
+        prm(rows, ch.rowStart, ch.rowCount),
+      ]);
+    }
+    const norm = this.#norm(false);
+    const spec = { heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim };
+    const ctx = this.limits.contextLength;
+    c.layers > 0 && w.layers.forEach((L, l) => {
+      p.add(norm, "attn norm", rows, [a.x, L.attnNorm, a.xn, prm(rows)]);
+      this.#lin(p, l, "q", L.q, a.xn, a.q, rows, qDim, 0, false, L.qBias);
+      this.#lin(p, l, "k", L.k, a.xn, a.k, rows, kvDim, 0, false, L.kBias);
+      this.#lin(p, l, "v", L.v, a.xn, a.v, rows, kvDim, 0, false, L.vBias);
+      const rope = ropeKvKernel({
+        ...spec,
+        contextLength: ctx,
+        qkNorm: c.qkNorm,
+        eps: c.rmsEps,
+        neox: c.ropeNeox,
+      });
+      const ropeBufs = [a.q, a.k, a.v, this.#kCache[l], this.#vCache[l], b.rowInfo, this.#invFreq];
+      p.add(rope, "rope+kv", [rows, c.heads + c.kvHeads], [
+        ...ropeBufs,
+        prm(rows),
+        ...(c.qkNorm ? [L.qNorm!, L.kNorm!] : []),
+      ]);
+      p.add(attentionKernel({ ...spec, contextLength: ctx }), "attention", [rows, c.heads], [
+        a.q,
+        this.#kCache[l],
+        this.#vCache[l],
+        a.att,
+        b.rowInfo,
+        prm(rows),
+      ]);
+      this.#lin(p, l, "o", L.o, a.att, a.x, rows, c.hiddenSize, 0, true);
+      p.add(norm, "ffn norm", rows, [a.x, L.ffnNorm, a.xn, prm(rows)]);
+      this.#lin(p, l, "gate", L.gate, a.xn, a.gu, rows, 2 * c.ffnSize, 0, false);
+      this.#lin(p, l, "up", L.up, a.xn, a.gu, rows, 2 * c.ffnSize, c.ffnSize, false);
+      p.add(swigluKernel(c.ffnSize), "swiglu", Math.ceil(rows * c.ffnSize / 256), [
+        a.gu,
+        a.h,
+        prm(rows),
+      ]);
+      this.#lin(p, l, "down", L.down, a.h, a.x, rows, c.hiddenSize, 0, true);
+    });
+  }
+
+  /** A projection with its LoRA delta (when adapters are resident) and optional bias. */
+  #lin(
+    p: Program,
+    layer: number,
+    m: LoraModule,
+    W: GpuMatrix,
+    x: GPUBuffer,
+    y: GPUBuffer,
+    rows: number,
+    ldy: number,
+    yOff: number,
+    accumulate: boolean,
+    bias?: GPUBuffer,
+  ): void {
+    const pool = this.#lora;
+    let lora: { u: GPUBuffer; b: GPUBuffer } | undefined;
+    if (pool) {
+      const { a, b } = pool.buffers(layer, m);
+      const u = this.#loraU.get(m)!;
+      p.add(loraDownKernel(W.cols, pool.rank), `lora down ${m}`, rows, [
+        x,
+        a,
+        u,
+        this.buffers.rowAdapter,
+        prm(rows),
+      ]);
+      lora = { u, b };
+    }
+    this.#matmul(p, `${m} proj`, W, x, y, rows, { ldy, yOff, accumulate, bias, lora });
+  }
+
+  #matmul(
+    p: Program,
+    label: string,
+    W: GpuMatrix,
+    x: GPUBuffer,
+    y: GPUBuffer,
+    rows: number,
+    o: {
+      ldy: number;
+      yOff: number;
+      accumulate: boolean;
+      bias?: GPUBuffer;
+      lora?: { u: GPUBuffer; b: GPUBuffer };
+    },
+  ): void {
+    const pool = this.#lora;
+    const code = matmulKernel({
+      type: W.type,
+      k: W.cols,
+      n: W.rows,
+      bias: !!o.bias,
+      loraRank: o.lora && pool ? pool.rank : 0,
+    });
+    for (const ch of W.chunks) {
+      const params = new Uint32Array([
+        rows,
+        ch.rowCount,
+        ch.rowStart,
+        o.ldy,
+        o.yOff,
+        +o.accumulate,
+        0,
+        0,
+      ]);
+      // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
+      p.add(code, label, Math.ceil(ch.rowCount / 64), [
+        x,
+        ch.buffer,
+        y,
+        { params },
+        o.bias ?? null,
+        ...(o.lora && pool ? [o.lora.u, o.lora.b, this.buffers.rowAdapter, pool.scales] : []),
+      ]);
+    }
+  }
+
+  /**
+   * Mean of the final-normed hidden states of `ids`, computed in the reserved last slot so it
+   * never touches a running sequence's cache.
+   */
+  async embed(ids: readonly number[]): Promise<Float32Array> {
+    const b = this.buffers, n = ids.length, h = this.#c.hiddenSize;
+    this.#runScratch(ids, -1, this.hiddenProgram(n));
+    const hidden = new Float32Array(await this.#gpu.read(b.hidden, n * h * 4));
+    const mean = new Float32Array(h);
+    for (let r = 0; r < n; r++) for (let i = 0; i < h; i++) mean[i] += hidden[r * h + i] / n;
+    return mean;
+  }
+
+  /**
+   * Logits after the last of `ids` (one row of `vocabSize`), computed in the reserved slot with
+   * adapter slot `adapterSlot` (-1: base). For checks against reference implementations.
+   */
+  async lastLogits(ids: readonly number[], adapterSlot: number): Promise<Float32Array> {
+    const b = this.buffers, n = ids.length, slot = this.limits.maxSeqs - 1;
+    const q = this.#gpu.device.queue;
+    q.writeBuffer(b.sampleSel, 0, new Uint32Array([n - 1]));
+    q.writeBuffer(b.sampleSlot, 0, new Uint32Array([slot]));
+    this.#runScratch(ids, adapterSlot, this.program({ rows: n, sampleRows: 1, decode: false }));
+    return new Float32Array(await this.#gpu.read(b.logits, this.#c.vocabSize * 4));
+  }
+
+  /** Submits `program` over `ids` as rows of the reserved last slot. */
+  #runScratch(ids: readonly number[], adapterSlot: number, program: Program): void {
+    const q = this.#gpu.device.queue, b = this.buffers, n = ids.length;
+    const slot = this.limits.maxSeqs - 1;
+    const info = new Uint32Array(n * 4);
+    for (let i = 0; i < n; i++) info.set([slot, i, 0, 0], i * 4);
+    q.writeBuffer(b.tokens, 0, new Uint32Array(ids));
+    q.writeBuffer(b.rowInfo, 0, info);
+    q.writeBuffer(b.rowAdapter, 0, new Int32Array(n).fill(adapterSlot));
+    const enc = this.#gpu.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    program.encode(pass);
+    pass.end();
+    q.submit([enc.finish()]);
+  }
+
+  /** Frees programs, activations and caches (weights belong to the model). */
+  destroy(): void {
+    for (const p of this.#programs.values()) p.destroy();
+    for (const buf of [...Object.values(this.#act), ...this.#kCache, ...this.#vCache]) {
+      buf.destroy();
+    }
+    for (const buf of Object.values(this.buffers)) buf.destroy();
+  }
+}
+
+/** Params for kernels whose uniform is `{rows, a, b, c}`. */
+function prm(rows: number, a = 0, b = 0): { params: Uint32Array } {
+  return { params: new Uint32Array([rows, a, b, 0]) };
+}

@@ -1,0 +1,205 @@
+/**
+ * A loaded model: weights and forward pass on the device, the tokenizer, the adapter pool and
+ * the scheduler, behind the engine's `Model` contract.
+ * @module
+ */
+import type { Gpu } from "../gpu/mod.ts";
+import { loadLora } from "../lora/load.ts";
+import { LoraPool, type LoraWeights } from "../lora/pool.ts";
+import type {
+  ChatMessage,
+  ChatTemplateOptions,
+  GenerateRequest,
+  GenerationStream,
+  Model,
+  ModelInfo,
+} from "../types.ts";
+import type { ModelConfig } from "./config.ts";
+import { type ForwardLimits, ForwardPass } from "./forward.ts";
+import { Scheduler } from "./scheduler.ts";
+import { Sequence } from "./sequence.ts";
+import type { ModelWeights } from "./weights.ts";
+import { ggmlTypeName } from "../../kernels/mod.ts";
+
+/** What the model needs from a tokenizer (engine/tokenizer's `Tokenizer` provides it). */
+export interface TextCodec {
+  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
+  renderChat(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string;
+  readonly stopIds: readonly number[];
+  readonly chatTemplate?: string;
+}
+
+/** A request or argument the model cannot serve. */
+export class GenerateError extends Error {
+  override name = "GenerateError";
+}
+
+/** Adapters kept resident at once (slots of the LoRA pool). */
+const ADAPTER_SLOTS = 8;
+
+/** The engine's model implementation on WebGPU. */
+export class GpuModel implements Model {
+  readonly name: string;
+  readonly info: ModelInfo;
+  readonly config: ModelConfig;
+  #gpu: Gpu;
+  #weights: ModelWeights;
+  #codec: TextCodec;
+  #forward: ForwardPass;
+  #scheduler: Scheduler;
+  #adapters = new Map<string, { slot: number; weights: LoraWeights }>();
+  #pool: LoraPool | null = null;
+  #closed = false;
+
+  constructor(
+    name: string,
+    gpu: Gpu,
+    config: ModelConfig,
+    weights: ModelWeights,
+    codec: TextCodec,
+    limits: ForwardLimits,
+    parameters: number,
+  ) {
+    this.name = name;
+    this.#gpu = gpu;
+    this.config = config;
+    this.#weights = weights;
+    this.#codec = codec;
+    this.#forward = new ForwardPass(gpu, config, weights, limits);
+    this.#scheduler = new Scheduler(gpu, this.#forward, config);
+    const stopIds = [...new Set([...codec.stopIds, ...config.eosIds])];
+    this.info = {
+      family: config.family,
+      parameters,
+      contextLength: limits.contextLength,
+      vocabSize: config.vocabSize,
+      hiddenSize: config.hiddenSize,
+      quantization: ggmlTypeName(weights.dominantType),
+      stopIds,
+      chatTemplate: codec.chatTemplate,
+    };
+  }
+
+  /** The device the model runs on. */
+  get gpu(): Gpu {
+    return this.#gpu;
+  }
+
+  encode(text: string, options?: { addSpecialTokens?: boolean }): number[] {
+    return this.#codec.encode(text, options);
+  }
+
+  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string {
+    return this.#codec.decode(ids, options);
+  }
+
+  renderChat(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string {
+    return this.#codec.renderChat(messages, options);
+  }
+
+  async loadAdapter(name: string, path: string): Promise<void> {
+    this.#assertOpen();
+    const weights = await loadLora(path, this.config);
+    const existing = this.#adapters.get(name);
+    let slot = existing?.slot ?? -1;
+    if (slot < 0) {
+      const used = new Set([...this.#adapters.values()].map((a) => a.slot));
+      slot = [...Array(ADAPTER_SLOTS).keys()].find((s) => !used.has(s)) ?? -1;
+      if (slot < 0) {
+        throw new GenerateError(`all ${ADAPTER_SLOTS} adapter slots are in use; unload one first`);
+      }
+    }
+    const rank = Math.max(weights.rank, this.#pool?.rank ?? 0);
+    if (!this.#pool || rank > this.#pool.rank) {
+      // A larger rank needs a new pool; wait for running work, then re-upload every adapter.
+      await this.#scheduler.idle();
+      const pool = new LoraPool(this.#gpu, this.config, Math.max(rank, 16), ADAPTER_SLOTS);
+      for (const a of this.#adapters.values()) pool.write(a.slot, a.weights);
+      this.#pool?.destroy();
+      this.#pool = pool;
+      this.#forward.setLoraPool(pool);
+    }
+    this.#pool.write(slot, weights);
+    this.#adapters.set(name, { slot, weights });
+  }
+
+  unloadAdapter(name: string): void {
+    this.#adapters.delete(name);
+  }
+
+  adapterNames(): string[] {
+    return [...this.#adapters.keys()];
+  }
+
+  generate(request: GenerateRequest): GenerationStream {
+    this.#assertOpen();
+    const seq = new Sequence(
+      request,
+      this.#adapterSlot(request.adapter),
+      this.#maxTokens(request),
+      new Set([...this.info.stopIds, ...(request.stopIds ?? [])]),
+    );
+    this.#scheduler.submit(seq);
+    return seq;
+  }
+
+  #adapterSlot(name: string | null | undefined): number {
+    if (!name) return -1;
+    const a = this.#adapters.get(name);
+    if (!a) throw new GenerateError(`adapter "${name}" is not loaded`);
+    return a.slot;
+  }
+
+  #maxTokens(req: GenerateRequest): number {
+    const n = req.promptIds.length;
+    const ctx = this.info.contextLength;
+    if (n === 0) throw new GenerateError("the prompt is empty");
+    if (n >= ctx) {
+      throw new GenerateError(`the prompt has ${n} tokens; the context holds ${ctx}`);
+    }
+    for (const id of req.promptIds) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
+        throw new GenerateError(`token id ${id} is outside the vocabulary`);
+      }
+    }
+    const max = req.maxTokens ?? ctx - n;
+    if (!Number.isInteger(max) || max < 1) throw new GenerateError("maxTokens must be >= 1");
+    return Math.min(max, ctx - n);
+  }
+
+  /**
+   * Logits after the last of `promptIds` (for checks against reference implementations).
+   * Rows are limited to one prefill chunk.
+   */
+  async lastLogits(promptIds: readonly number[], adapter?: string | null): Promise<Float32Array> {
+    this.#assertOpen();
+    this.#maxTokens({ promptIds });
+    if (promptIds.length > this.#forward.limits.maxRows) {
+      throw new GenerateError(`lastLogits is limited to ${this.#forward.limits.maxRows} tokens`);
+    }
+    return await this.#forward.lastLogits(promptIds, this.#adapterSlot(adapter));
+  }
+
+  async embed(ids: readonly number[]): Promise<Float32Array> {
+    this.#assertOpen();
+    this.#maxTokens({ promptIds: ids });
+    if (ids.length > this.#forward.limits.maxRows) {
+      throw new GenerateError(
+        `embedding input is limited to ${this.#forward.limits.maxRows} tokens`,
+      );
+    }
+    return await this.#forward.embed(ids);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#forward.destroy();
+    this.#pool?.destroy();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new GenerateError(`model ${this.name} is closed`);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A recorded sequence of kernel launches (pipeline + bind group + grid) that can be replayed
+ * into any compute pass. Building one costs bind-group creation; replaying costs only the
+ * encoder calls, so a decode step of a given batch shape is built once and replayed per step.
+ * @module
+ */
+import type { Gpu } from "../gpu/mod.ts";
+
+interface Launch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  x: number;
+  y: number;
+}
+
+/** Largest workgroup count per grid dimension that WebGPU guarantees. */
+const MAX_GRID = 65535;
+
+/** Builder and replayer of kernel launches. */
+export class Program {
+  #launches: Launch[] = [];
+  #gpu: Gpu;
+  /** Uniform buffers owned by this program, destroyed with it. */
+  #uniforms: GPUBuffer[] = [];
+
+  constructor(gpu: Gpu) {
+    this.#gpu = gpu;
+  }
+
+  /** Number of launches recorded. */
+  get size(): number {
+    return this.#launches.length;
+  }
+
+  /**
+   * Records one launch of `code` over `groups` workgroups (spread over x and y when above the
+   * grid limit) with buffers bound in order (null skips an index); `params` become a uniform at binding `paramsAt`.
+   */
+  add(
+    code: string,
+    label: string,
+    groups: number | [number, number],
+    buffers: (GPUBuffer | { params: Uint32Array } | null)[],
+  ): void {
+    const pipeline = this.#gpu.pipeline(code, label);
+    const entries: GPUBindGroupEntry[] = [];
+    buffers.forEach((b, i) => {
+      if (b === null) return; // a binding this kernel variant does not declare
+      if (b instanceof GPUBuffer) {
+        entries.push({ binding: i, resource: { buffer: b } });
+        return;
+      }
+      const u = this.#gpu.uniform(b.params, `${label} params`);
+      this.#uniforms.push(u);
+      entries.push({ binding: i, resource: { buffer: u } });
+    });
+    const bindGroup = this.#gpu.device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries,
+    });
+    let x: number, y: number;
+    if (Array.isArray(groups)) [x, y] = groups;
+    else if (groups <= MAX_GRID) [x, y] = [groups, 1];
+    else [x, y] = [MAX_GRID, Math.ceil(groups / MAX_GRID)];
+    this.#launches.push({ pipeline, bindGroup, x, y });
+  }
+
+  /** Replays every launch into `pass`. */
+  encode(pass: GPUComputePassEncoder): void {
+    for (const l of this.#launches) {
+      pass.setPipeline(l.pipeline);
+      pass.setBindGroup(0, l.bindGroup);
+      pass.dispatchWorkgroups(l.x, l.y);
+    }
+  }
+
+  /** Frees the program's uniform buffers. */
+  destroy(): void {
+    for (const u of this.#uniforms) u.destroy();
+    this.#uniforms = [];
+    this.#launches = [];
+  }
+}

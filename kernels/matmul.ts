@@ -1,0 +1,153 @@
+/**
+ * `y[r, n] (+)= x[r, :] . W[n, :] (+ bias[n]) (+ LoRA)` for a weight in any supported encoding,
+ * decoded in registers by the type's `load4_w`. One invocation per output feature, no barriers
+ * (software rasterizers pay dearly for them); the weight row is read once per 8 input rows. The LoRA delta is gathered per row (each row carries its own
+ * adapter slot), so a batch mixing adapters costs one kernel, not one per adapter.
+ * @module
+ */
+import type { GgmlType } from "./ggml_types.ts";
+import { rowBytes } from "./ggml_types.ts";
+import { wgslWeightDecoder } from "./dequant.ts";
+
+/** Shape of a matmul kernel. */
+export interface MatmulSpec {
+  type: GgmlType;
+  /** Input features (row length of W). */
+  k: number;
+  /** Total output features of the weight (for LoRA B indexing). */
+  n: number;
+  bias: boolean;
+  /** LoRA rank padding of the adapter pool, 0 when no LoRA is applied. */
+  loraRank: number;
+}
+
+/** Rows of x folded into one pass over a weight row. */
+export const MATMUL_ROW_BLOCK = 8;
+
+/**
+ * WGSL for the matmul. Bindings: 0 x (f32), 1 w (raw bytes), 2 y, 3 params
+ * {rows, nCount, nBase, ldy, yOff, accumulate}, 4 bias (if any), 5 u, 6 lora B, 7 row adapter
+ * slots, 8 adapter scales (if LoRA). Dispatch ceil(nCount / 64) workgroups (2-D when over 65535).
+ */
+export function matmulKernel(spec: MatmulSpec): string {
+  const { type, k, n, bias, loraRank } = spec;
+  if (k % 4 !== 0) throw new RangeError(`matmul: K=${k} is not a multiple of 4`);
+  const lora = loraRank > 0;
+  return /* wgsl */ `
+const K = ${k}u;
+const NTOT = ${n}u;
+const ROW_BYTES = ${rowBytes(type, k)}u;
+const WG = 64u;
+const RB = ${MATMUL_ROW_BLOCK}u;
+const RMAX = ${Math.max(1, loraRank)}u;
+struct Params { rows: u32, nCount: u32, nBase: u32, ldy: u32, yOff: u32, accumulate: u32, _a: u32, _b: u32 }
+@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+${bias ? "@group(0) @binding(4) var<storage, read> bias: array<f32>;" : ""}
+${
+    lora
+      ? `@group(0) @binding(5) var<storage, read> u: array<f32>;
+@group(0) @binding(6) var<storage, read> lb: array<f32>;
+@group(0) @binding(7) var<storage, read> rowAdapter: array<i32>;
+@group(0) @binding(8) var<storage, read> lscale: array<f32>;`
+      : ""
+  }
+${wgslWeightDecoder(type, "w")}
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = gid.x + gid.y * nwg.x * WG;
+  if (n >= p.nCount) { return; }
+  let rowByte = n * ROW_BYTES;
+  let col = p.nBase + n;
+  for (var r0 = 0u; r0 < p.rows; r0 += RB) {
+    var acc = array<f32, RB>(); // explicit: some compilers hoist the var and skip re-zeroing
+    for (var kk = 0u; kk < K; kk += 4u) {
+      let wv = load4_w(rowByte, kk);
+      for (var j = 0u; j < RB; j++) {
+        let r = r0 + j;
+        if (r < p.rows) { acc[j] += dot(x[(r * K + kk) / 4u], wv); }
+      }
+    }
+    for (var j = 0u; j < RB; j++) {
+      let r = r0 + j;
+      if (r >= p.rows) { break; }
+      var v = acc[j];
+      ${bias ? "v += bias[col];" : ""}
+      ${
+    lora
+      ? `let a = rowAdapter[r];
+      if (a >= 0) {
+        var s = 0.0;
+        let bBase = (u32(a) * NTOT + col) * RMAX;
+        for (var i = 0u; i < RMAX; i++) { s += lb[bBase + i] * u[r * RMAX + i]; }
+        v += lscale[a] * s;
+      }`
+      : ""
+  }
+      let idx = r * p.ldy + p.yOff + col;
+      if (p.accumulate != 0u) { y[idx] += v; } else { y[idx] = v; }
+    }
+  }
+}`;
+}
+
+/**
+ * WGSL for the LoRA down projection `u[r, j] = A[slot(r)][j, :] . x[r, :]` (zero for rows
+ * without an adapter). Bindings: 0 x, 1 A [slots][rank][K], 2 u, 3 row adapter slots,
+ * 4 params {rows}. One workgroup per row.
+ */
+export function loraDownKernel(k: number, rank: number): string {
+  return /* wgsl */ `
+const K = ${k}u;
+const RMAX = ${rank}u;
+struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> la: array<f32>;
+@group(0) @binding(2) var<storage, read_write> u: array<f32>;
+@group(0) @binding(3) var<storage, read> rowAdapter: array<i32>;
+@group(0) @binding(4) var<uniform> p: Params;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let r = wg.x;
+  if (r >= p.rows) { return; }
+  let a = rowAdapter[r];
+  for (var j = lid.x; j < RMAX; j += 64u) {
+    var s = 0.0;
+    if (a >= 0) {
+      let base = (u32(a) * RMAX + j) * K;
+      for (var kk = 0u; kk < K; kk++) { s += la[base + kk] * x[r * K + kk]; }
+    }
+    u[r * RMAX + j] = s;
+  }
+}`;
+}
+
+/** WGSL for the embedding lookup of one chunk of the table; bindings 0 tokens, 1 w, 2 x, 3 params {rows, rowBase, rowCount}. */
+export function embedKernel(type: GgmlType, dim: number): string {
+  return /* wgsl */ `
+const DIM = ${dim}u;
+const ROW_BYTES = ${rowBytes(type, dim)}u;
+struct Params { rows: u32, rowBase: u32, rowCount: u32, _c: u32 }
+@group(0) @binding(0) var<storage, read> tokens: array<u32>;
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+@group(0) @binding(2) var<storage, read_write> x: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+${wgslWeightDecoder(type, "w")}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let r = wg.x;
+  if (r >= p.rows) { return; }
+  let t = tokens[r];
+  if (t < p.rowBase || t >= p.rowBase + p.rowCount) { return; }
+  let rb = (t - p.rowBase) * ROW_BYTES;
+  for (var kk = lid.x * 4u; kk < DIM; kk += 256u) {
+    let v = load4_w(rb, kk);
+    x[r * DIM + kk] = v.x;
+    x[r * DIM + kk + 1u] = v.y;
+    x[r * DIM + kk + 2u] = v.z;
+    x[r * DIM + kk + 3u] = v.w;
+  }
+}`;
+}
