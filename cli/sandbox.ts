@@ -26,7 +26,8 @@ export function permissionFlags(scope: PermissionScope, codeDir: string): string
     `--allow-net=${scope.port === 0 ? host : `${host}:${scope.port}`}`,
     `--allow-read=${[...new Set(read)].join(",")}`,
     `--allow-write=${scope.home}`,
-    "--allow-env=SYNAPSE_*,HF_*,HOME,USERPROFILE,NO_COLOR",
+    // LOG_TOKENS and LOG_STREAM are read by the yaml package's parser.
+    "--allow-env=SYNAPSE_*,HF_*,HOME,USERPROFILE,NO_COLOR,LOG_TOKENS,LOG_STREAM",
     "--allow-sys=systemMemoryInfo",
     "--no-prompt",
   ];

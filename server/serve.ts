@@ -32,11 +32,10 @@ export async function identifyListener(host: string, port: number): Promise<stri
       return null;
     }
   };
-  const health = await get("/health");
+  const [health, version] = await Promise.all([get("/health"), get("/api/version")]);
   if (health && /"models"/.test(health.text) && /"status"/.test(health.text)) {
     return "another synapse is already running there (synapse status shows it)";
   }
-  const version = await get("/api/version");
   if (version?.status === 200 && /"version"/.test(version.text)) {
     return "an Ollama-compatible server holds it";
   }

@@ -145,3 +145,20 @@ Deno.test("up refuses a non-loopback bind without a key, naming the fix", async 
     await cli.cleanup();
   }
 });
+
+Deno.test("33. up on a taken port exits non-zero with one line saying what holds it", async () => {
+  const cli = await tempCli();
+  const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = String((holder.addr as Deno.NetAddr).port);
+    const result = await cli.run(["up", "--port", port, "--no-sandbox"]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.err.trim().split("\n").at(-1)!,
+      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use: another program holds it`),
+    );
+  } finally {
+    holder.close();
+    await cli.cleanup();
+  }
+});
