@@ -7,11 +7,15 @@ import { acquireGpu, type Gpu } from "./gpu/mod.ts";
 import {
   type ByteSource,
   type GgufFile,
+  memorySource,
+  ModelFormatError,
   openFileSource,
   openSafetensorsModel,
   readGguf,
   type TensorEntry,
 } from "./formats/mod.ts";
+import { DEFAULT_MODEL_NAME, defaultModelBytes } from "./default_model/mod.ts";
+import { Tokenizer } from "./tokenizer/mod.ts";
 import {
   canonicalTensorName,
   configFromGguf,
@@ -85,4 +89,44 @@ export async function openGgufModel(source: ByteSource): Promise<{
   return { gguf, config };
 }
 
-export { openFileSource };
+/**
+ * Loads a model onto the GPU. `spec` is a GGUF file, an HF-layout folder (config.json,
+ * safetensors, tokenizer.json), or "default" for the embedded tiny model.
+ *
+ * @example
+ * ```ts ignore
+ * const model = await loadModel("default");
+ * const prompt = model.renderChat([{ role: "user", content: "What is 12 + 30?" }]);
+ * const stream = model.generate({ promptIds: model.encode(prompt), maxTokens: 16 });
+ * for await (const t of stream) console.log(t.id);
+ * console.log(model.decode((await stream.result).ids));
+ * ```
+ */
+export async function loadModel(spec: string, options: LoadOptions = {}): Promise<GpuModel> {
+  if (spec === DEFAULT_MODEL_NAME) {
+    return await loadGguf("default", memorySource(await defaultModelBytes(), "default"), options);
+  }
+  const stat = await Deno.stat(spec).catch(() => null);
+  if (!stat) throw new ModelFormatError(spec, "no such file or folder");
+  const name = spec.replace(/\/+$/, "").split("/").pop()!.replace(/\.gguf$/i, "");
+  if (stat.isDirectory) {
+    const hf = await openHfFolder(spec);
+    try {
+      const codec = options.codec ?? await Tokenizer.fromFiles(spec);
+      return await modelFromTensors(name, hf.config, hf.tensors, codec, options);
+    } finally {
+      hf.close();
+    }
+  }
+  return await loadGguf(name, await openFileSource(spec), options);
+}
+
+async function loadGguf(name: string, source: ByteSource, options: LoadOptions): Promise<GpuModel> {
+  try {
+    const { gguf, config } = await openGgufModel(source);
+    const codec = options.codec ?? Tokenizer.fromGgufMetadata(gguf.metadata);
+    return await modelFromTensors(name, config, gguf.tensors, codec, options);
+  } finally {
+    source.close();
+  }
+}
