@@ -43,7 +43,11 @@ async function loadPeft(dir: string, config: ModelConfig): Promise<LoraWeights> 
     throw new ModelFormatError(dir, `adapter type ${cfg.peft_type} is not LoRA`);
   }
   if (cfg.use_dora) throw new ModelFormatError(dir, "DoRA adapters are not supported");
-  const file = await readSafetensors(await openFileSource(`${dir}/adapter_model.safetensors`));
+  const weightsPath = `${dir}/adapter_model.safetensors`;
+  const source = await openFileSource(weightsPath).catch(() => {
+    throw new ModelFormatError(weightsPath, "adapter weights not found");
+  });
+  const file = await readSafetensors(source);
   const pairs = new Map<string, { a?: TensorEntry; b?: TensorEntry }>();
   for (const [name, t] of file.tensors) {
     const m = /^base_model\.model\.(.+)\.lora_([AB])(?:\.default)?\.weight$/.exec(name);

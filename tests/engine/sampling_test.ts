@@ -1,0 +1,101 @@
+/** Sampling on the GPU: seeded runs repeat, filters behave, bad requests are refused. */
+import assert from "node:assert/strict";
+import { GenerateError, type GpuModel, loadModel } from "../../engine/mod.ts";
+
+let shared: Promise<GpuModel> | null = null;
+const model = () => (shared ??= loadModel("default"));
+const PROMPT = "def fibonacci(n):";
+
+async function sample(m: GpuModel, sampling: object, maxTokens = 12): Promise<number[]> {
+  const r = await m.generate({ promptIds: m.encode(PROMPT), maxTokens, sampling }).result;
+  return r.ids;
+}
+
+Deno.test("sampling: the same seed gives the same tokens, another seed other tokens", async () => {
+  const m = await model();
+  const a = await sample(m, { temperature: 1.2, seed: 7 });
+  const b = await sample(m, { temperature: 1.2, seed: 7 });
+  const c = await sample(m, { temperature: 1.2, seed: 8 });
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+Deno.test("sampling: top-k 1 at any temperature is greedy", async () => {
+  const m = await model();
+  const greedy = await sample(m, {});
+  assert.deepEqual(await sample(m, { temperature: 5, topK: 1, seed: 3 }), greedy);
+});
+
+Deno.test("sampling: a tiny top-p keeps only the most likely token", async () => {
+  const m = await model();
+  const greedy = await sample(m, {});
+  assert.deepEqual(await sample(m, { temperature: 1, topP: 1e-6, seed: 11 }), greedy);
+});
+
+Deno.test("sampling: logprobs are the model's log-probabilities, best first", async () => {
+  const m = await model();
+  const events = [];
+  const s = m.generate({ promptIds: m.encode(PROMPT), maxTokens: 3, logprobs: 5 });
+  for await (const e of s) events.push(e);
+  assert.equal(events.length, 3);
+  for (const e of events) {
+    assert.ok(e.logprob! <= 0);
+    assert.equal(e.topLogprobs!.length, 5);
+    assert.equal(e.topLogprobs![0].id, e.id, "greedy picks the most likely token");
+    const lp = e.topLogprobs!.map((t) => t.logprob);
+    assert.deepEqual([...lp].sort((x, y) => y - x), lp);
+    assert.ok(Math.abs(lp[0] - e.logprob!) < 1e-5);
+  }
+});
+
+Deno.test("sampling: a token mask restricts every step", async () => {
+  const m = await model();
+  const allowedIds = m.encode(" 1 2 3 4 5 6 7 8 9");
+  const words = Math.ceil(m.info.vocabSize / 32);
+  const mask = new Uint32Array(words);
+  for (const id of allowedIds) mask[id >> 5] |= 1 << (id & 31);
+  const r = await m.generate({
+    promptIds: m.encode(PROMPT),
+    maxTokens: 6,
+    constraint: { allowed: () => mask },
+  }).result;
+  assert.equal(r.ids.length, 6);
+  for (const id of r.ids) assert.ok(allowedIds.includes(id), `token ${id} was not allowed`);
+});
+
+Deno.test("generate: aborting stops the sequence with reason cancelled", async () => {
+  const m = await model();
+  const ac = new AbortController();
+  const s = m.generate({ promptIds: m.encode(PROMPT), maxTokens: 400, signal: ac.signal });
+  let n = 0;
+  for await (const _ of s) if (++n === 3) ac.abort();
+  const r = await s.result;
+  assert.equal(r.finishReason, "cancelled");
+  assert.ok(r.ids.length < 400);
+});
+
+Deno.test("generate: bad requests are refused with a message naming the problem", async () => {
+  const m = await model();
+  assert.throws(() => m.generate({ promptIds: [] }), GenerateError);
+  assert.throws(() => m.generate({ promptIds: [999999999] }), /outside the vocabulary/);
+  assert.throws(() => m.generate({ promptIds: [1], maxTokens: 0 }), /maxTokens/);
+  assert.throws(() => m.generate({ promptIds: [1], adapter: "nope" }), /not loaded/);
+  const long = new Array(m.info.contextLength).fill(1);
+  assert.throws(() => m.generate({ promptIds: long }), /context holds/);
+});
+
+Deno.test("embed: mean-pooled hidden states separate unrelated texts", async () => {
+  const m = await model();
+  const [a, b, c] = await Promise.all(
+    ["What is 12 + 30?", "What is 40 + 17?", "Reverse the list: 3 9 1"].map((t) =>
+      m.embed(m.encode(t))
+    ),
+  );
+  const cos = (x: Float32Array, y: Float32Array) => {
+    let d = 0, nx = 0, ny = 0;
+    for (let i = 0; i < x.length; i++) (d += x[i] * y[i], nx += x[i] ** 2, ny += y[i] ** 2);
+    return d / Math.sqrt(nx * ny);
+  };
+  assert.equal(a.length, m.info.hiddenSize);
+  assert.ok(cos(a, b) > cos(a, c), `${cos(a, b)} vs ${cos(a, c)}`);
+});
