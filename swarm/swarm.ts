@@ -49,7 +49,7 @@ export class Swarm {
   readonly model: Model;
   readonly store: LearningStore;
   readonly centroids: ExemplarCentroids;
-  readonly calibrator = new ConfidenceCalibrator(DEFAULT_CONFIDENCE_WEIGHTS);
+  readonly calibrator: ConfidenceCalibrator = new ConfidenceCalibrator(DEFAULT_CONFIDENCE_WEIGHTS);
   readonly spawner: Spawner;
   readonly #registry: SpecialistRegistry;
   readonly #pool: AdapterPool;
