@@ -54,6 +54,11 @@ export const COMMANDS: readonly Command[] = [
     load: async () => (await import("./status.ts")).statusCommand,
   },
   {
+    name: "bench",
+    summary: "Measure prefill, decode and time to first token (llama-bench style)",
+    load: async () => (await import("./bench.ts")).benchCommand,
+  },
+  {
     name: "memory",
     summary: "Query and edit the knowledge graph: facts|add|forget|search|export|import",
     load: async () => (await import("./memory.ts")).memoryCommand,

@@ -59,6 +59,8 @@ export interface GenerateRequest {
   constraint?: TokenConstraint;
   /** Report the chosen token's log-probability and this many alternatives (0-20). */
   logprobs?: number;
+  /** Keep going past the model's end-of-turn ids (benchmarks, like llama.cpp's --ignore-eos). */
+  ignoreEos?: boolean;
 }
 
 /** Decides which tokens may come next, given the tokens generated so far. */

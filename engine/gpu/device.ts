@@ -22,6 +22,8 @@ export class Gpu {
   readonly info: GpuInfo;
   #pipelines = new Map<string, GPUComputePipeline>();
   #lost = false;
+  #allocated = 0;
+  #peak = 0;
 
   constructor(device: GPUDevice, info: GpuInfo) {
     this.device = device;
@@ -59,6 +61,11 @@ export class Gpu {
     return pipeline;
   }
 
+  /** Bytes of storage buffers created so far, at most (buffers are freed with the device). */
+  get peakBytes(): number {
+    return this.#peak;
+  }
+
   /** Creates a storage buffer of at least `bytes` (rounded up to 4), optionally filled. */
   storage(bytes: number, label: string, data?: ArrayBufferView): GPUBuffer {
     const size = Math.max(16, Math.ceil(bytes / 4) * 4);
@@ -67,6 +74,8 @@ export class Gpu {
         `${label}: ${size} bytes exceeds the device's largest buffer (${this.info.maxBufferBytes})`,
       );
     }
+    this.#allocated += size;
+    this.#peak = Math.max(this.#peak, this.#allocated);
     const buffer = this.device.createBuffer({
       label,
       size,

@@ -138,7 +138,7 @@ export class GpuModel implements Model {
       request,
       this.#adapterSlot(request.adapter),
       this.#maxTokens(request),
-      new Set([...this.info.stopIds, ...(request.stopIds ?? [])]),
+      new Set([...(request.ignoreEos ? [] : this.info.stopIds), ...(request.stopIds ?? [])]),
     );
     this.#scheduler.submit(seq);
     return seq;

@@ -1,0 +1,115 @@
+/**
+ * `deno task bench` / `synapse bench`: engine speed (and, with --memory, the memory store at
+ * scale), as a stable table or, with --json, one JSON object per line (the last line is the
+ * engine result). `--random qwen2.5-0.5b:Q4_K_M` benchmarks a random-init model of that shape.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type EngineBenchResult, runEngineBench } from "./engine_bench.ts";
+import { type RandomQuant, SHAPES, writeRandomModel } from "./random_model.ts";
+
+const HELP = `synapse bench: measure prefill, decode and time to first token
+
+Usage: synapse bench [--model FILE|DIR|default] [options]
+
+Options:
+  --model M            GGUF file, HF folder, or "default" (default: default)
+  --random SHAPE:QUANT random-init model instead: SHAPE qwen2.5-0.5b|qwen2.5-3b,
+                       QUANT F16|Q8_0|Q4_K_M (written to a temporary file)
+  --prompt-tokens N    prompt length for prefill (default 512)
+  --gen-tokens N       tokens to decode (default 128)
+  --batch N            concurrent streams (default 1)
+  --adapters N         distinct random LoRA adapters across the streams (default 0)
+  --memory             also run the memory-store benchmark (100k facts)
+  --json               print JSON lines instead of a table
+  -h, --help           this help
+`;
+
+/** Runs the benchmark CLI; returns the exit code. */
+export async function benchMain(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: "string", default: "default" },
+      random: { type: "string" },
+      "prompt-tokens": { type: "string", default: "512" },
+      "gen-tokens": { type: "string", default: "128" },
+      batch: { type: "string", default: "1" },
+      adapters: { type: "string", default: "0" },
+      memory: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const int = (name: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
+    return n;
+  };
+  const log = values.json ? undefined : (l: string) => console.error(`bench: ${l}`);
+  let model = values.model!;
+  let temp: string | undefined;
+  if (values.random) {
+    const [shape, quant] = values.random.split(":");
+    if (!SHAPES[shape] || !["F16", "Q8_0", "Q4_K_M"].includes(quant)) {
+      throw new Error(`--random takes SHAPE:QUANT, e.g. qwen2.5-0.5b:Q4_K_M`);
+    }
+    temp = await Deno.makeTempFile({ suffix: ".gguf" });
+    log?.(`writing random ${shape} ${quant} to ${temp}`);
+    const { defaultModelBytes } = await import("../engine/default_model/mod.ts");
+    await writeRandomModel(temp, SHAPES[shape], quant as RandomQuant, await defaultModelBytes());
+    model = temp;
+  }
+  try {
+    const result = await runEngineBench({
+      model,
+      promptTokens: int("prompt-tokens", values["prompt-tokens"]!, 1),
+      genTokens: int("gen-tokens", values["gen-tokens"]!, 2),
+      batch: int("batch", values.batch!, 1),
+      adapters: int("adapters", values.adapters!, 0),
+      log,
+    });
+    if (values.random) result.model = values.random;
+    if (values.memory) {
+      const { runMemoryBench } = await import("./memory_bench.ts");
+      const mem = await runMemoryBench({ sizes: [100_000], log });
+      console.log(values.json ? JSON.stringify({ memory: mem }) : JSON.stringify(mem, null, 2));
+    }
+    console.log(values.json ? JSON.stringify(result) : table(result));
+    return 0;
+  } finally {
+    if (temp) await Deno.remove(temp).catch(() => {});
+  }
+}
+
+function table(r: EngineBenchResult): string {
+  const rows = [
+    ["model", "quant", "device", "batch", "adapters", "pp t/s", "tg t/s", "ttft ms", "GPU MiB"],
+    [
+      r.model,
+      r.quantization,
+      r.device,
+      String(r.batch),
+      String(r.adapters),
+      r.prefill_tok_s.toFixed(0),
+      r.decode_tok_s.toFixed(1),
+      r.ttft_ms.toFixed(1),
+      (r.peak_gpu_bytes / 2 ** 20).toFixed(0),
+    ],
+  ];
+  const w = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => "| " + row.map((c, i) => c.padEnd(w[i])).join(" | ") + " |").join("\n");
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await benchMain(Deno.args));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}
