@@ -133,7 +133,8 @@ export class SwarmBackend implements ChatBackend {
 
   /**
    * Teaches the swarm a verdict given on a response (by its `chatcmpl-...` id, or the swarm's
-   * own request id). `countStats: false` when memory's feedback already counted it.
+   * own request id). `countStats: false` when memory's feedback already counted it. Returns
+   * false when the answer is unknown (not from this swarm, or too old).
    */
   feedback(
     responseId: string,

@@ -80,8 +80,8 @@ function penalisedLoss(
 
 /**
  * Logistic-regression weights for `samples` (maximum likelihood with an L2 penalty `ridge` that
- * pulls toward `prior`), by Newton steps halved until the loss falls. Returns `prior` unchanged
- * when the samples hold only one outcome.
+ * pulls toward `prior`), by Newton steps halved until the loss falls. With only one outcome in
+ * the samples the penalty keeps the weights finite while they move toward predicting it.
  */
 export function fitConfidenceWeights(
   samples: readonly CalibrationSample[],
@@ -89,8 +89,7 @@ export function fitConfidenceWeights(
   ridge = 1,
   iterations = 50,
 ): ConfidenceWeights {
-  const correct = samples.filter((s) => s.correct).length;
-  if (correct === 0 || correct === samples.length) return prior;
+  if (samples.length === 0) return prior;
   const k = prior.length;
   let w = [...prior];
   let loss = penalisedLoss(samples, w, prior, ridge);

@@ -31,6 +31,8 @@ export interface FallbackPart {
   source: "local" | "remote" | "cloud";
   localAnswer?: string;
   confidence: { value: number; posterior: { alpha: number; beta: number } };
+  /** The self-check's verdict on the local answer, if the task allowed one. */
+  selfCheck: "success" | "failure" | null;
   /** Why the cloud could not be asked, when it failed. */
   cloudError?: string;
 }
@@ -41,8 +43,13 @@ export function sameAnswer(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** Whether `part` should be sent to the cloud under `config`. */
+/**
+ * Whether `part` should be sent to the cloud under `config`: its local answer is known wrong
+ * (a failed self-check), its confidence is below the threshold, or its specialist has too few
+ * verdicts in the domain (cold start).
+ */
 export function needsFallback(part: FallbackPart, config: CloudFallbackConfig): boolean {
+  if (part.selfCheck === "failure") return true;
   const verdicts = part.confidence.posterior.alpha + part.confidence.posterior.beta - 2;
   return part.confidence.value < (config.threshold ?? 0.5) || verdicts < (config.coldStart ?? 0);
 }
@@ -60,7 +67,8 @@ export interface FallbackContext {
 
 /**
  * Asks the cloud when `needsFallback`, replaces the answer with the cloud's, learns success or
- * failure from whether they agree and stores a preference pair when they differ. A cloud error
+ * failure from whether they agree and stores a preference pair when they differ (and neither
+ * is empty). A cloud error
  * leaves the local answer in place (noted in `part.cloudError`). Returns whether it asked.
  */
 export async function consultCloud(
@@ -85,7 +93,8 @@ export async function consultCloud(
   await ctx.learner.learn(ctx.record, agree ? "success" : "failure", "cloud", {
     betterAnswer: cloudAnswer,
   });
-  if (!agree) {
+  // An empty local answer has no text to reject; the spawner still keeps the cloud's answer.
+  if (!agree && local.trim() !== "" && cloudAnswer.trim() !== "") {
     await ctx.store.preferences.add({
       prompt: part.text,
       chosen: cloudAnswer,

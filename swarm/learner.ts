@@ -9,7 +9,7 @@ import type { ExemplarCentroids } from "./centroids.ts";
 import type { HebbianPathways } from "./hebbian.ts";
 import type { LearningStore, Outcome } from "./learning_store.ts";
 import type { RoutingDecision } from "./router.ts";
-import type { Spawner } from "./spawner.ts";
+import type { Spawner, UncoveredEvent } from "./spawner.ts";
 
 /** A part of a request as it was answered, kept so a later verdict can be learned from. */
 export interface AnsweredPart {
@@ -22,6 +22,8 @@ export interface AnsweredPart {
   localAnswer: string;
   /** The verdicts learned so far, by source (one answer is learned from once per outcome). */
   verdicts: Map<VerdictSource, Outcome>;
+  /** What the spawner was told about this answer, once it failed. */
+  uncovered?: UncoveredEvent;
 }
 
 /** Where a verdict came from. */
@@ -51,6 +53,11 @@ export class OutcomeLearner {
   ): Promise<boolean> {
     const earlier = [...part.verdicts.values()];
     const overrules = source === "feedback" && earlier.every((o) => o !== outcome);
+    if (part.uncovered && options.betterAnswer !== undefined) {
+      // A failure seen earlier (e.g. by the self-check) gains the cloud's answer for training.
+      part.uncovered.betterAnswer ??= options.betterAnswer;
+      if (source === "cloud") part.uncovered.kind = "fallback";
+    }
     if (part.verdicts.has(source) || (earlier.length > 0 && !overrules)) return false;
     part.verdicts.set(source, outcome);
     const { decision } = part;
@@ -63,8 +70,8 @@ export class OutcomeLearner {
       this.centroids.addExemplar(decision.specialist, part.embedding);
     }
     this.calibrator.add({ features: part.features, correct: outcome === "success" });
-    if (outcome === "failure") {
-      this.spawner.observe({
+    if (outcome === "failure" && !part.uncovered) {
+      part.uncovered = {
         kind: source === "cloud" ? "fallback" : "failure",
         prompt: decision.text,
         domain: decision.domain,
@@ -73,7 +80,8 @@ export class OutcomeLearner {
         specialist: decision.specialist,
         localAnswer: part.localAnswer,
         betterAnswer,
-      });
+      };
+      this.spawner.observe(part.uncovered);
     }
     return true;
   }

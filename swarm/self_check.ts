@@ -58,9 +58,9 @@ export function evaluateArithmetic(expression: string): number | null {
 }
 
 /**
- * Checks an answer to an arithmetic question ("What is 47 + 38?") against the exact value:
- * success when the answer's first number equals it, failure otherwise, null when the question
- * holds no single arithmetic expression.
+ * Checks an answer without a person: an empty answer is a failure whatever the question; an
+ * answer to an arithmetic question ("What is 47 + 38?") is a success when its first number
+ * equals the exact value and a failure otherwise; anything else is null (not checkable).
  *
  * @example
  * ```ts
@@ -69,6 +69,7 @@ export function evaluateArithmetic(expression: string): number | null {
  * ```
  */
 export function selfCheck(question: string, answer: string): Outcome | null {
+  if (answer.trim() === "") return "failure";
   const matches = question.match(new RegExp(EXPRESSION.source, "g"));
   if (!matches || matches.length !== 1) return null;
   const expected = evaluateArithmetic(matches[0].trim());

@@ -230,7 +230,9 @@ export class Swarm {
       localAnswer: answer.text,
       verdicts: new Map(),
     };
-    const checked = this.#options.selfCheck === false ? null : selfCheck(text, answer.text);
+    const checked = this.#options.selfCheck === false || answer.finishReason === "cancelled"
+      ? null
+      : selfCheck(text, answer.text);
     if (checked) await this.#learner.learn(record, checked, "self-check");
     const part: SwarmPart = {
       text,
@@ -265,9 +267,11 @@ export class Swarm {
   }
 
   /**
-   * Learns an explicit verdict on an earlier answer (all its parts, or part `partIndex`).
-   * Pass `countStats: false` when memory's `recordFeedback` already counted the outcome.
-   * Returns false when `requestId` is unknown or the verdict was already given.
+   * Learns an explicit verdict on an earlier answer (all its parts, or part `partIndex`). An
+   * answer is learned from once: feedback that agrees with an earlier self-check or cloud
+   * verdict changes nothing, feedback that contradicts it is learned too. Pass `countStats:
+   * false` when memory's `recordFeedback` already counted the outcome. Returns false when
+   * `requestId` is not one of the recent answers.
    */
   async feedback(
     requestId: string,
@@ -277,15 +281,10 @@ export class Swarm {
     const parts = this.#recent.get(requestId);
     if (!parts) return false;
     const i = options.partIndex;
-    const targets = i === undefined ? parts : parts.slice(i, i + 1);
-    let learned = false;
-    for (const part of targets) {
-      const done = await this.#learner.learn(part, outcome, "feedback", {
-        countStats: options.countStats,
-      });
-      learned ||= done;
+    for (const part of i === undefined ? parts : parts.slice(i, i + 1)) {
+      await this.#learner.learn(part, outcome, "feedback", { countStats: options.countStats });
     }
-    return learned;
+    return true;
   }
 
   /** Per specialist x domain posteriors and the calibration's state. */

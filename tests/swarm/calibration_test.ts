@@ -47,13 +47,18 @@ Deno.test("fitting the logistic weights recovers a known relation and lowers ECE
   assert.ok(ece(skewed) > 0.1, `skewed ECE ${ece(skewed)}`);
 });
 
-Deno.test("fitting keeps the prior when every outcome is the same", () => {
-  const samples = [{ features: [1, 0, 1, 0], correct: true }, {
-    features: [1, 1, 2, 0],
-    correct: true,
-  }];
+Deno.test("fitting on one outcome only moves toward it and stays finite", () => {
+  const failures = Array.from(
+    { length: 20 },
+    () => ({ features: [1, -1.8, 4.4, 0.1], correct: false }),
+  );
+  const fitted = fitConfidenceWeights(failures, DEFAULT_CONFIDENCE_WEIGHTS);
+  assert.ok(fitted.every(Number.isFinite));
+  const before = combineConfidence(failures[0].features, DEFAULT_CONFIDENCE_WEIGHTS);
+  const after = combineConfidence(failures[0].features, fitted);
+  assert.ok(before > 0.9 && after < 0.2, `confidence ${before} -> ${after}`);
   assert.deepEqual(
-    fitConfidenceWeights(samples, DEFAULT_CONFIDENCE_WEIGHTS),
+    fitConfidenceWeights([], DEFAULT_CONFIDENCE_WEIGHTS),
     DEFAULT_CONFIDENCE_WEIGHTS,
   );
 });

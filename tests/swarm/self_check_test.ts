@@ -27,3 +27,8 @@ Deno.test("selfCheck judges arithmetic answers and leaves other tasks alone", ()
   assert.equal(selfCheck("What is the capital of Peru?", "Lima"), null);
   assert.equal(selfCheck("What is 1 + 2 and 3 + 4?", "3"), null);
 });
+
+Deno.test("selfCheck fails an empty answer to any question", () => {
+  assert.equal(selfCheck("Reverse the list: 1 2 3", "  "), "failure");
+  assert.equal(selfCheck("Uppercase: abc", ""), "failure");
+});
