@@ -81,7 +81,9 @@ export class Scheduler {
       // time to first token is one prefill plus one readback.
       const batch = this.#running.filter((s) => s.prefilled && !s.finished);
       const admitted = this.#admit();
-      const constrained = batch.some((s) => s.request.constraint);
+      // A constrained sequence admitted now needs its first token read back (and its next mask
+      // written) before any decode step samples with the first token's mask again.
+      const constrained = [...batch, ...admitted].some((s) => s.request.constraint);
       if (batch.length || admitted.length) {
         const steps = this.#stepsFor(batch, admitted.length > 0 || constrained);
         this.#submitDecode(batch, steps, admitted);
