@@ -10,6 +10,5 @@ export const DEFAULT_MODEL_NAME = "default";
 
 /** The GGUF bytes of the embedded model. */
 export async function defaultModelBytes(): Promise<Uint8Array> {
-  const mod = await import("./tiny-qwen3-q8_0.gguf", { with: { type: "bytes" } });
-  return mod.default as Uint8Array;
+  return (await import("./model_bytes.ts")).DEFAULT_MODEL_BYTES;
 }
