@@ -3,7 +3,13 @@
  * text streamed as tokens arrive, stop strings honoured) or remotely (its OpenAI endpoint).
  * @module
  */
-import type { ChatMessage, Model, SamplingParams } from "../engine/types.ts";
+import {
+  type ChatMessage,
+  IncrementalDecoder,
+  type Model,
+  type SamplingParams,
+  StopStringMatcher,
+} from "../engine/mod.ts";
 import type { AdapterPool } from "./adapter_pool.ts";
 import type { CloudClient } from "./cloud.ts";
 import type { TokenLogprobs } from "./confidence.ts";
@@ -36,33 +42,35 @@ export interface SpecialistAnswer {
   source: "local" | "remote";
 }
 
-/** Earliest index where any of `stops` occurs in `text`, or -1. */
-function stopIndex(text: string, stops: readonly string[]): number {
-  let at = -1;
-  for (const s of stops) {
-    const i = s.length > 0 ? text.indexOf(s) : -1;
-    if (i >= 0 && (at < 0 || i < at)) at = i;
-  }
-  return at;
-}
-
-/** Length of the longest suffix of `text` that is a proper prefix of some stop string. */
-function heldBack(text: string, stops: readonly string[]): number {
-  let hold = 0;
-  for (const s of stops) {
-    for (let n = Math.min(s.length - 1, text.length); n > hold; n--) {
-      if (text.endsWith(s.slice(0, n))) {
-        hold = n;
-        break;
-      }
-    }
-  }
-  return hold;
-}
-
 /** Removes a leading `<think>...</think>` block and surrounding whitespace. */
 export function stripThinking(text: string): string {
   return text.replace(/^\s*<think>[\s\S]*?<\/think>/, "").trim();
+}
+
+/**
+ * Answer text as it grows: leading whitespace dropped, trailing whitespace held back until more
+ * text follows, so what is streamed always equals a prefix of the final (trimmed) answer.
+ */
+class AnswerText {
+  text = "";
+  #emitted = 0;
+  constructor(private readonly onText?: (text: string) => void) {}
+
+  /** Appends `piece` and streams what became final. */
+  append(piece: string): void {
+    this.text += piece;
+    const visible = this.text.trimStart();
+    const final = visible.trimEnd().length;
+    if (final > this.#emitted) {
+      this.onText?.(visible.slice(this.#emitted, final));
+      this.#emitted = final;
+    }
+  }
+
+  /** The whole answer, trimmed. */
+  get answer(): string {
+    return this.text.trim();
+  }
 }
 
 /** Answers with the base model and the specialist's adapter (if any) on the local engine. */
@@ -77,7 +85,6 @@ export async function answerLocally(
   });
   const promptIds = model.encode(prompt);
   const lease = input.specialist.adapter ? await pool.acquire(input.specialist.name) : null;
-  const stops = input.stop ?? [];
   const stopped = new AbortController();
   const signal = input.signal ? AbortSignal.any([input.signal, stopped.signal]) : stopped.signal;
   try {
@@ -89,35 +96,26 @@ export async function answerLocally(
       signal,
       logprobs: input.logprobs,
     });
-    const ids: number[] = [];
     const steps: TokenLogprobs[] = [];
-    const onText = input.enableThinking ? undefined : input.onText;
-    let emitted = 0;
-    let text = "";
-    let hitStop = false;
+    const decoder = new IncrementalDecoder(model, { skipSpecialTokens: true });
+    const matcher = new StopStringMatcher(input.stop ?? []);
+    // Thinking text is not streamed: the answer is what follows the think block.
+    const out = new AnswerText(input.enableThinking ? undefined : input.onText);
     for await (const event of stream) {
-      ids.push(event.id);
       steps.push({ logprob: event.logprob, topLogprobs: event.topLogprobs });
-      text = model.decode(ids, { skipSpecialTokens: true }).trimStart();
-      const cut = stopIndex(text, stops);
-      if (cut >= 0) {
-        text = text.slice(0, cut);
-        hitStop = true;
+      const match = matcher.push(decoder.push(event.id));
+      out.append(match.text);
+      if (match.stopped) {
         stopped.abort();
         break;
       }
-      if (text.endsWith("\uFFFD")) continue;
-      const trailingSpace = text.length - text.trimEnd().length;
-      const final = text.length - Math.max(heldBack(text, stops), trailingSpace);
-      if (final > emitted) {
-        onText?.(text.slice(emitted, final));
-        emitted = final;
-      }
     }
     const result = await stream.result;
-    text = text.trimEnd();
-    if (text.length > emitted) onText?.(text.slice(emitted));
-    const finishReason = hitStop ? "stop" : result.finishReason;
+    if (!matcher.stopped) {
+      const last = matcher.push(decoder.flush());
+      out.append(last.stopped ? last.text : last.text + matcher.flush());
+    }
+    let text = out.answer;
     if (input.enableThinking) {
       text = stripThinking(text);
       input.onText?.(text);
@@ -125,7 +123,11 @@ export async function answerLocally(
     return {
       text,
       steps,
-      finishReason: input.signal?.aborted ? "cancelled" : finishReason,
+      finishReason: input.signal?.aborted
+        ? "cancelled"
+        : matcher.stopped
+        ? "stop"
+        : result.finishReason,
       promptTokens: promptIds.length,
       completionTokens: result.ids.length,
       source: "local",
@@ -146,10 +148,9 @@ export async function answerRemotely(
     logprobs: input.logprobs,
     signal: input.signal,
   });
-  let text = reply.content;
-  const cut = stopIndex(text, input.stop ?? []);
-  if (cut >= 0) text = text.slice(0, cut);
-  text = stripThinking(text);
+  const matcher = new StopStringMatcher(input.stop ?? []);
+  const match = matcher.push(reply.content);
+  const text = stripThinking(match.stopped ? match.text : match.text + matcher.flush());
   input.onText?.(text);
   return {
     text,

@@ -4,7 +4,7 @@
  * from every verdict.
  * @module
  */
-import type { Model } from "../engine/types.ts";
+import type { Model } from "../engine/mod.ts";
 import { AdapterPool } from "./adapter_pool.ts";
 import { answerLocally, answerRemotely, type SpecialistAnswer } from "./answer.ts";
 import { ConfidenceCalibrator } from "./calibration.ts";

@@ -2,7 +2,7 @@
  * The swarm's request, answer and report shapes, shared by the swarm and the server's adapter.
  * @module
  */
-import type { ChatMessage, Model, SamplingParams } from "../engine/types.ts";
+import type { ChatMessage, Model, SamplingParams } from "../engine/mod.ts";
 import type { ExemplarCentroids } from "./centroids.ts";
 import type { CloudFallbackConfig } from "./cloud_fallback.ts";
 import type { TokenStatistics } from "./confidence.ts";

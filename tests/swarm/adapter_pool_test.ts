@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AdapterPool } from "../../swarm/adapter_pool.ts";
+import { Swarm } from "../../swarm/mod.ts";
+import { FIXTURE_DIR } from "../fixture_paths.ts";
+import { fixtureModel } from "./fixture_tasks.ts";
 
 /** A host that records loads and unloads; `gate` can hold a load open. */
 class RecordingHost {
@@ -137,4 +140,41 @@ Deno.test("acquiring an unregistered specialist throws and capacity must be posi
   const pool = new AdapterPool(new RecordingHost());
   await assert.rejects(() => pool.acquire("ghost"), RangeError);
   assert.throws(() => new AdapterPool(new RecordingHost(), { capacity: 0 }), RangeError);
+});
+
+Deno.test({
+  name: "on the engine, a specialist whose adapter files are replaced answers with the new adapter",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const copyAdapter = async (from: string) => {
+      for (const file of ["adapter_config.json", "adapter_model.safetensors"]) {
+        await Deno.copyFile(join(FIXTURE_DIR, "adapters", from, file), join(dir, file));
+      }
+    };
+    try {
+      await copyAdapter("lists");
+      const swarm = new Swarm({
+        model: await fixtureModel(),
+        specialists: [{ name: "hot", adapter: dir }],
+        adapterCheckIntervalMs: 60_000,
+      });
+      const ask = async (content: string) =>
+        (await swarm.chat({
+          messages: [{ role: "user", content }],
+          specialist: "hot",
+          maxTokens: 8,
+        })
+          .result).content;
+      assert.equal(await ask("Reverse the list: 1 2 3"), "3 2 1");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await copyAdapter("math");
+      await swarm.adapters.refresh();
+      assert.equal(await ask("What is 12 + 30?"), "42");
+      assert.deepEqual(swarm.model.adapterNames().filter((n) => n.startsWith("hot@")), ["hot@2"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

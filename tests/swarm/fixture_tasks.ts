@@ -4,7 +4,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Model } from "../../engine/types.ts";
+import type { Model } from "../../engine/mod.ts";
 import { type SpecialistConfig, specialistsFromDir } from "../../swarm/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
 
