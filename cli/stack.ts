@@ -6,7 +6,7 @@
  */
 import { basename, extname, resolve } from "node:path";
 import type { Config } from "../config/mod.ts";
-import type { Model } from "../engine/types.ts";
+import type { Model } from "../engine/mod.ts";
 import { MemoryStore } from "../memory/mod.ts";
 import {
   canonicalModelName,
@@ -145,6 +145,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
       device: device ??= await describeDevice(),
       specialists: specialists(),
       home: config.layout.root,
+      permissions: grantedPermissions(),
     }),
     logger,
     version: VERSION,

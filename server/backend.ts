@@ -8,7 +8,7 @@
  * Backends registered there are asked before the default one.
  * @module
  */
-import type { ChatMessage, SamplingParams } from "../engine/types.ts";
+import type { ChatMessage, SamplingParams } from "../engine/mod.ts";
 
 /** An OpenAI tool (function) definition, as the client sent it and as chat templates take it. */
 export interface ToolDefinition {

@@ -3,7 +3,7 @@
  * Qwen/StarCoder token format: `<|fim_prefix|>PREFIX<|fim_suffix|>SUFFIX<|fim_middle|>`.
  * @module
  */
-import type { Model } from "../engine/types.ts";
+import type { Model } from "../engine/mod.ts";
 import { InvalidRequestError } from "./errors.ts";
 
 const FIM_TOKENS = ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"];

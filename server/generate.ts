@@ -5,8 +5,8 @@
  * @module
  */
 import { anyObjectGrammar, compileSchema, JsonConstraint, vocabOf } from "../constrain/mod.ts";
-import type { FinishReason, GenerateResult, Model, TokenEvent } from "../engine/types.ts";
-import { IncrementalDecoder, StopStringMatcher } from "../engine/tokenizer/mod.ts";
+import type { FinishReason, GenerateResult, Model, TokenEvent } from "../engine/mod.ts";
+import { IncrementalDecoder, StopStringMatcher } from "../engine/mod.ts";
 import { AnswerAssembler } from "./answer.ts";
 import type {
   ChatDelta,

@@ -3,7 +3,7 @@
  * loads, one generation slot per request (FIFO queue, 503 when full).
  * @module
  */
-import type { Model, SamplingParams } from "../engine/types.ts";
+import type { Model, SamplingParams } from "../engine/mod.ts";
 import type {
   BackendModel,
   ChatBackend,

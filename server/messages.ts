@@ -3,7 +3,7 @@
  * calls, tool results) and tool definitions.
  * @module
  */
-import type { ChatMessage } from "../engine/types.ts";
+import type { ChatMessage } from "../engine/mod.ts";
 import type { ToolDefinition } from "./backend.ts";
 import { InvalidRequestError } from "./errors.ts";
 import { invalid } from "./params.ts";

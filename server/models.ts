@@ -5,7 +5,7 @@
  * reports state for `/api/ps` and `/health`.
  * @module
  */
-import type { Model } from "../engine/types.ts";
+import type { Model } from "../engine/mod.ts";
 import { ModelLoadError, ModelNotFoundError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { silentLogger } from "./log.ts";

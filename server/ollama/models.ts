@@ -4,7 +4,7 @@
  * `GET /api/version`.
  * @module
  */
-import type { ModelInfo } from "../../engine/types.ts";
+import type { ModelInfo } from "../../engine/mod.ts";
 import { readJsonObject } from "../body.ts";
 import type { ServerContext } from "../context.ts";
 import { invalid } from "../params.ts";

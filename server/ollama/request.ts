@@ -4,7 +4,7 @@
  * @module
  */
 import { parseDuration } from "../../config/mod.ts";
-import type { SamplingParams } from "../../engine/types.ts";
+import type { SamplingParams } from "../../engine/mod.ts";
 import { InvalidRequestError } from "../errors.ts";
 import {
   optionalBoolean,

@@ -3,7 +3,7 @@
  * options; every mistake is a 400 naming its `param`.
  * @module
  */
-import type { SamplingParams } from "../../engine/types.ts";
+import type { SamplingParams } from "../../engine/mod.ts";
 import type { NormalizedChatRequest } from "../backend.ts";
 import { InvalidRequestError } from "../errors.ts";
 import { parseMessages, parseTools } from "../messages.ts";

@@ -52,9 +52,13 @@ test("chats are logged to memory and come back at /api/conversations", async () 
   const body = await answer.json();
   assert.equal(typeof body.synapse?.conversation_id, "number");
   assert.ok(Array.isArray(body.synapse.claims));
-  const conversation =
-    await (await fetch(`${up.url}/api/conversations/${body.synapse.conversation_id}`)).json();
-  assert.equal(conversation.messages.length, 2);
+  const url = `${up.url}/api/conversations/${body.synapse.conversation_id}`;
+  const { conversation } = await (await fetch(url)).json();
+  assert.deepEqual(conversation.messages.map((m: { role: string }) => m.role), [
+    "user",
+    "assistant",
+  ]);
+  assert.equal(conversation.messages[1].responseId, body.id);
 });
 
 test("33. a second up on the same port exits non-zero saying a synapse runs there", async () => {

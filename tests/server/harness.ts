@@ -12,7 +12,7 @@ import {
   StoreCatalog,
   type SynapseServer,
 } from "../../server/mod.ts";
-import type { Model } from "../../engine/types.ts";
+import type { Model } from "../../engine/mod.ts";
 
 /** A running test server. */
 export interface TestServer {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import OpenAI from "npm:openai@7.57.0";
 import { Validator } from "npm:@cfworker/json-schema@4.1.6";
-import type { Model } from "../../engine/types.ts";
+import type { Model } from "../../engine/mod.ts";
 import { postJson, startTestServer } from "./harness.ts";
 
 const srv = await startTestServer();
@@ -244,7 +244,7 @@ test("16. a json_schema response parses and validates against the schema", async
   const completion = await client.chat.completions.create({
     model: MODEL,
     messages: [{ role: "user", content: "Is 2 + 2 = 4? Answer in JSON." }],
-    max_tokens: 40,
+    max_tokens: 64,
     temperature: 0,
     response_format: {
       type: "json_schema",
