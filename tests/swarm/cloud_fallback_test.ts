@@ -57,6 +57,11 @@ engineTest(
       assert.ok(asked.length >= 1, "the first, uninformed answer goes to the cloud");
       const disagreed = asked.filter((o) => o.parts[0].localAnswer !== o.content);
       const pairs = store.preferences.list();
+      console.log(
+        `${questions.length} lists questions: ${asked.length} sent to the cloud, ` +
+          `${pairs.length} preference pairs; answered by ` +
+          outcomes.map((o) => `${o.parts[0].specialist}/${o.parts[0].source}`).join(", "),
+      );
       assert.equal(pairs.length, disagreed.length);
       assert.ok(pairs.length >= 1);
       for (const [i, pair] of pairs.entries()) {
