@@ -35,6 +35,11 @@ export interface LoadOptions {
   maxSequences?: number;
   /** Called as weights upload: bytes done, bytes total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Matmul schedule: cooperative lanes (default on GPUs) or one invocation per output (default
+   * on software adapters like llvmpipe, where barriers are expensive).
+   */
+  cooperativeMatmul?: boolean;
   /** Provides the tokenizer (default: from the model's files). */
   codec?: TextCodec;
 }
@@ -59,6 +64,7 @@ export async function modelFromTensors(
     maxRows: PREFILL_ROWS,
     maxSeqs: (options.maxSequences ?? 8) + 1,
     contextLength,
+    cooperativeMatmul: options.cooperativeMatmul ?? !gpu.info.isFallback,
   }, parameters);
 }
 

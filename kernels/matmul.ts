@@ -1,8 +1,12 @@
 /**
  * `y[r, n] (+)= x[r, :] . W[n, :] (+ bias[n]) (+ LoRA)` for a weight in any supported encoding,
- * decoded in registers by the type's `load4_w`. One invocation per output feature, no barriers
- * (software rasterizers pay dearly for them); the weight row is read once per 8 input rows. The LoRA delta is gathered per row (each row carries its own
- * adapter slot), so a batch mixing adapters costs one kernel, not one per adapter.
+ * decoded in registers by the type's `load4_w`. The weight row is read once per 8 input rows.
+ * The LoRA delta is gathered per row (each row carries its own adapter slot), so a batch mixing
+ * adapters costs one kernel, not one per adapter. Two schedules:
+ * - per-thread: one invocation per output feature and no barriers, for software rasterizers
+ *   (llvmpipe), where barriers cost more than everything else;
+ * - cooperative: 16 invocations share each output feature so consecutive lanes read consecutive
+ *   bytes of the weight row (coalesced), reduced through workgroup memory; for real GPUs.
  * @module
  */
 import type { GgmlType } from "./ggml_types.ts";
@@ -19,21 +23,32 @@ export interface MatmulSpec {
   bias: boolean;
   /** LoRA rank padding of the adapter pool, 0 when no LoRA is applied. */
   loraRank: number;
+  /** Cooperative (GPU) schedule rather than one invocation per output. */
+  cooperative?: boolean;
 }
 
 /** Rows of x folded into one pass over a weight row. */
 export const MATMUL_ROW_BLOCK = 8;
+/** Invocations per output feature in the cooperative schedule. */
+const LANES = 16;
+/** Output features per workgroup of 64 in the cooperative schedule. */
+export const MATMUL_COOP_OUTPUTS = 64 / LANES;
+
+/** Workgroups to dispatch for `nCount` outputs. */
+export function matmulGroups(nCount: number, cooperative: boolean): number {
+  return Math.ceil(nCount / (cooperative ? MATMUL_COOP_OUTPUTS : 64));
+}
 
 /**
  * WGSL for the matmul. Bindings: 0 x (f32), 1 w (raw bytes), 2 y, 3 params
  * {rows, nCount, nBase, ldy, yOff, accumulate}, 4 bias (if any), 5 u, 6 lora B, 7 row adapter
- * slots, 8 adapter scales (if LoRA). Dispatch ceil(nCount / 64) workgroups (2-D when over 65535).
+ * slots, 8 adapter scales (if LoRA). Dispatch `matmulGroups(nCount)` (2-D when over 65535).
  */
 export function matmulKernel(spec: MatmulSpec): string {
   const { type, k, n, bias, loraRank } = spec;
   if (k % 4 !== 0) throw new RangeError(`matmul: K=${k} is not a multiple of 4`);
   const lora = loraRank > 0;
-  return /* wgsl */ `
+  const header = /* wgsl */ `
 const K = ${k}u;
 const NTOT = ${n}u;
 const ROW_BYTES = ${rowBytes(type, k)}u;
@@ -55,12 +70,36 @@ ${
       : ""
   }
 ${wgslWeightDecoder(type, "w")}
+
+// Adds bias and LoRA delta to the dot product of row r, output n, and stores it.
+fn finish(r: u32, n: u32, dotValue: f32) {
+  var v = dotValue;
+  let col = p.nBase + n;
+  ${bias ? "v += bias[col];" : ""}
+  ${
+    lora
+      ? `let a = rowAdapter[r];
+  if (a >= 0) {
+    var s = 0.0;
+    let bBase = (u32(a) * NTOT + col) * RMAX;
+    for (var i = 0u; i < RMAX; i++) { s += lb[bBase + i] * u[r * RMAX + i]; }
+    v += lscale[a] * s;
+  }`
+      : ""
+  }
+  let idx = r * p.ldy + p.yOff + col;
+  if (p.accumulate != 0u) { y[idx] += v; } else { y[idx] = v; }
+}
+`;
+  return header + (spec.cooperative ? COOPERATIVE_MAIN : PER_THREAD_MAIN);
+}
+
+const PER_THREAD_MAIN = /* wgsl */ `
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * WG;
   if (n >= p.nCount) { return; }
   let rowByte = n * ROW_BYTES;
-  let col = p.nBase + n;
   for (var r0 = 0u; r0 < p.rows; r0 += RB) {
     var acc = array<f32, RB>(); // explicit: some compilers hoist the var and skip re-zeroing
     for (var kk = 0u; kk < K; kk += 4u) {
@@ -71,27 +110,47 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       }
     }
     for (var j = 0u; j < RB; j++) {
-      let r = r0 + j;
-      if (r >= p.rows) { break; }
-      var v = acc[j];
-      ${bias ? "v += bias[col];" : ""}
-      ${
-    lora
-      ? `let a = rowAdapter[r];
-      if (a >= 0) {
-        var s = 0.0;
-        let bBase = (u32(a) * NTOT + col) * RMAX;
-        for (var i = 0u; i < RMAX; i++) { s += lb[bBase + i] * u[r * RMAX + i]; }
-        v += lscale[a] * s;
-      }`
-      : ""
-  }
-      let idx = r * p.ldy + p.yOff + col;
-      if (p.accumulate != 0u) { y[idx] += v; } else { y[idx] = v; }
+      if (r0 + j >= p.rows) { break; }
+      finish(r0 + j, n, acc[j]);
     }
   }
 }`;
-}
+
+const COOPERATIVE_MAIN = /* wgsl */ `
+const LANES = ${LANES}u;
+var<workgroup> red: array<f32, ${64 * MATMUL_ROW_BLOCK}>;
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_id) lid: vec3u) {
+  let lane = lid.x % LANES;
+  let n = (wg.x + wg.y * nwg.x) * (WG / LANES) + lid.x / LANES;
+  let valid = n < p.nCount;
+  let rowByte = n * ROW_BYTES;
+  for (var r0 = 0u; r0 < p.rows; r0 += RB) {
+    var acc = array<f32, RB>();
+    if (valid) {
+      for (var kk = lane * 4u; kk < K; kk += LANES * 4u) {
+        let wv = load4_w(rowByte, kk);
+        for (var j = 0u; j < RB; j++) {
+          let r = r0 + j;
+          if (r < p.rows) { acc[j] += dot(x[(r * K + kk) / 4u], wv); }
+        }
+      }
+    }
+    for (var j = 0u; j < RB; j++) { red[j * WG + lid.x] = acc[j]; }
+    workgroupBarrier();
+    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
+      if (lane < s) {
+        for (var j = 0u; j < RB; j++) { red[j * WG + lid.x] += red[j * WG + lid.x + s]; }
+      }
+      workgroupBarrier();
+    }
+    if (valid && lane < RB && r0 + lane < p.rows) {
+      finish(r0 + lane, n, red[lane * WG + lid.x - lane]);
+    }
+    workgroupBarrier();
+  }
+}`;
 
 /**
  * WGSL for the LoRA down projection `u[r, j] = A[slot(r)][j, :] . x[r, :]` (zero for rows

@@ -9,7 +9,9 @@ export { swigluKernel, swigluRef } from "./swiglu.ts";
 export {
   embedKernel,
   loraDownKernel,
+  MATMUL_COOP_OUTPUTS,
   MATMUL_ROW_BLOCK,
+  matmulGroups,
   matmulKernel,
   type MatmulSpec,
 } from "./matmul.ts";

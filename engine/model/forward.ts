@@ -10,6 +10,7 @@ import {
   decodePrepKernel,
   embedKernel,
   loraDownKernel,
+  matmulGroups,
   matmulKernel,
   rmsnormKernel,
   ropeKvKernel,
@@ -34,6 +35,8 @@ export interface ForwardLimits {
   maxSeqs: number;
   /** Positions per sequence in the KV cache. */
   contextLength: number;
+  /** Matmul schedule: cooperative (GPUs) or one invocation per output (software adapters). */
+  cooperativeMatmul: boolean;
 }
 
 /** Shape of a step program: rows processed and rows whose next token is sampled. */
@@ -300,12 +303,14 @@ export class ForwardPass {
     },
   ): void {
     const pool = this.#lora;
+    const cooperative = this.limits.cooperativeMatmul;
     const code = matmulKernel({
       type: W.type,
       k: W.cols,
       n: W.rows,
       bias: !!o.bias,
       loraRank: o.lora && pool ? pool.rank : 0,
+      cooperative,
     });
     for (const ch of W.chunks) {
       const params = new Uint32Array([
@@ -319,7 +324,7 @@ export class ForwardPass {
         0,
       ]);
       // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
-      p.add(code, label, Math.ceil(ch.rowCount / 64), [
+      p.add(code, label, matmulGroups(ch.rowCount, cooperative), [
         x,
         ch.buffer,
         y,

@@ -65,6 +65,24 @@ for (const c of cases) {
   });
 }
 
+Deno.test("golden: the cooperative (GPU) matmul schedule gives the same logits and ids", async () => {
+  const m = await loadModel(FIXTURE_DIR, { cooperativeMatmul: true, maxSequences: 2 });
+  try {
+    await m.loadAdapter("lists", `${FIXTURE_DIR}/adapters/lists`);
+    for (const c of [cases[0], cases.find((c) => c.adapter === "lists")!]) {
+      const logits = await m.lastLogits(c.prompt_ids, c.adapter);
+      c.top5_ids.forEach((id, i) => {
+        assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
+      });
+    }
+    const c = cases.find((c) => c.adapter === "lists")!;
+    const r = await m.generate({ promptIds: c.prompt_ids, adapter: "lists", maxTokens: 8 }).result;
+    assert.deepEqual(r.ids, c.greedy_ids);
+  } finally {
+    m.close();
+  }
+});
+
 Deno.test("golden: concurrent generations on different adapters equal the sequential ones", async () => {
   const m = await model();
   const chat = cases.filter((c) => c.chat);
