@@ -4,9 +4,14 @@
  * from every verdict.
  * @module
  */
-import type { Model } from "../engine/mod.ts";
+import type { ChatMessage, Model } from "../engine/mod.ts";
 import { AdapterPool } from "./adapter_pool.ts";
-import { answerLocally, answerRemotely, type SpecialistAnswer } from "./answer.ts";
+import {
+  type AnswerInput,
+  answerLocally,
+  answerRemotely,
+  type SpecialistAnswer,
+} from "./answer.ts";
 import { ConfidenceCalibrator } from "./calibration.ts";
 import { ExemplarCentroids } from "./centroids.ts";
 import { CloudClient } from "./cloud.ts";
@@ -33,6 +38,7 @@ import { splitRequest } from "./splitter.ts";
 import { synthesize } from "./synthesizer.ts";
 import type {
   ConfidenceReport,
+  PartConfidence,
   RoutingRecord,
   SwarmOptions,
   SwarmOutcome,
@@ -188,6 +194,27 @@ export class Swarm {
     return forced ? { ...decision, specialist: forced, forced: true } : decision;
   }
 
+  /** The conversation for one part: the part as the last user turn, history before it. */
+  #conversation(request: SwarmRequest, lastUser: number, text: string): ChatMessage[] {
+    return request.messages.slice(0, lastUser + 1).map((m, i) =>
+      i === lastUser ? { ...m, content: text } : m
+    );
+  }
+
+  /** How sure the swarm is of `answer` from `decision.specialist` in its domain. */
+  async #confidence(decision: RoutingDecision, answer: SpecialistAnswer) {
+    const counts = await this.store.stats.get(decision.specialist, decision.domain);
+    const posterior = betaPosterior(counts ?? { successes: 0, failures: 0 });
+    const tokens = tokenStatistics(answer.steps);
+    const features = confidenceFeatures(posterior, tokens);
+    const confidence: PartConfidence = {
+      value: combineConfidence(features, this.calibrator.weights),
+      posterior: { alpha: posterior.alpha, beta: posterior.beta, mean: posterior.mean },
+      tokens,
+    };
+    return { features, confidence };
+  }
+
   async #answerPart(
     request: SwarmRequest,
     lastUser: number,
@@ -198,15 +225,12 @@ export class Swarm {
     const decision = await this.#decide(text, request.specialist, embedding);
     if (embedding) this.centroids.observe(embedding);
     const specialist = this.#registry.get(decision.specialist);
-    const conversation = request.messages.slice(0, lastUser + 1).map((m, i) =>
-      i === lastUser ? { ...m, content: text } : m
-    );
-    const messages = specialist.systemPrompt && !conversation.some((m) => m.role === "system")
-      ? [{ role: "system" as const, content: specialist.systemPrompt }, ...conversation]
-      : conversation;
-    const input = {
+    const conversation = this.#conversation(request, lastUser, text);
+    const input: AnswerInput = {
       specialist,
-      messages,
+      messages: specialist.systemPrompt && !conversation.some((m) => m.role === "system")
+        ? [{ role: "system", content: specialist.systemPrompt }, ...conversation]
+        : conversation,
       maxTokens: request.maxTokens ?? this.#options.defaultMaxTokens ?? 512,
       sampling: request.sampling,
       stop: request.stop,
@@ -215,14 +239,10 @@ export class Swarm {
       enableThinking: request.enableThinking ?? false,
       onText,
     };
-    const answer: SpecialistAnswer = specialist.endpoint
+    const answer = specialist.endpoint
       ? await answerRemotely(this.#registry.client(specialist.name), input)
       : await answerLocally(this.model, this.#pool, input);
-    const counts = await this.store.stats.get(decision.specialist, decision.domain);
-    const posterior = betaPosterior(counts ?? { successes: 0, failures: 0 });
-    const tokens = tokenStatistics(answer.steps);
-    const features = confidenceFeatures(posterior, tokens);
-    const value = combineConfidence(features, this.calibrator.weights);
+    const { features, confidence } = await this.#confidence(decision, answer);
     const record: AnsweredPart = {
       decision,
       embedding,
@@ -239,22 +259,19 @@ export class Swarm {
       specialist: decision.specialist,
       answer: answer.text,
       routing: decision,
-      confidence: {
-        value,
-        posterior: { alpha: posterior.alpha, beta: posterior.beta, mean: posterior.mean },
-        tokens,
-      },
+      confidence,
       source: answer.source,
       selfCheck: checked,
       finishReason: answer.finishReason,
     };
     if (this.#cloud && !decision.forced && checked !== "success" && !request.signal?.aborted) {
+      const learner = this.#learner;
       await consultCloud(this.#cloud, {
         part,
         record,
         conversation,
         input,
-        learner: this.#learner,
+        learner,
         store: this.store,
       });
     }

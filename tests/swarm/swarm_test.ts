@@ -57,7 +57,7 @@ engineTest(
     const model = await fixtureModel();
     const swarm = await warmedSwarm();
     const questions = interleave(heldOut("math", 0, 20), heldOut("lists", 0, 20));
-    const base = await Promise.all(questions.map(async (q) => {
+    const baseAnswers = Promise.all(questions.map(async (q) => {
       const prompt = model.renderChat([{ role: "user", content: q.question }], {
         addGenerationPrompt: true,
         enableThinking: false,
@@ -68,8 +68,15 @@ engineTest(
       }).result;
       return model.decode(result.ids, { skipSpecialTokens: true }).trim();
     }));
-    const oracle = await Promise.all(questions.map((q) => ask(swarm, q.question, q.task)));
-    const routed = await Promise.all(questions.map((q) => ask(swarm, q.question)));
+    const routedAnswers = Promise.all(questions.map((q) => ask(swarm, q.question)));
+    const [base, routed] = await Promise.all([baseAnswers, routedAnswers]);
+    // The oracle answers with the right specialist; where the router picked it, the routed answer
+    // already is that (greedy, same prompt and adapter), so only misrouted questions are re-asked.
+    const oracle = await Promise.all(
+      questions.map((q, i) =>
+        routed[i].parts[0].specialist === q.task ? routed[i] : ask(swarm, q.question, q.task)
+      ),
+    );
     const figures = {
       base: accuracy(questions, base),
       oracle: accuracy(questions, oracle.map((o) => o.content)),
