@@ -176,3 +176,19 @@ engineTest(
     );
   },
 );
+
+engineTest("aborting a request ends it as cancelled without learning from it", async () => {
+  const swarm = await warmedSwarm();
+  const before = (await swarm.confidenceReport()).calibration.samples;
+  const controller = new AbortController();
+  const run = swarm.chat({
+    messages: [{ role: "user", content: "What is 11 + 22?" }],
+    maxTokens: 64,
+    signal: controller.signal,
+  });
+  controller.abort();
+  const outcome = await run.result;
+  assert.equal(outcome.finishReason, "cancelled");
+  assert.equal(outcome.parts[0].selfCheck, null);
+  assert.equal((await swarm.confidenceReport()).calibration.samples, before);
+});
