@@ -12,9 +12,32 @@ import {
   RunChannel,
   SwarmBackend,
 } from "../../server/mod.ts";
-import { Swarm } from "../../swarm/mod.ts";
+import { needsFallback, sameAnswer, Swarm } from "../../swarm/mod.ts";
 import { startTestServer, type TestServer } from "../server/harness.ts";
 import { engineTest, fixtureModel, fixtureSpecialists, heldOut } from "./fixture_tasks.ts";
+
+Deno.test("answers that differ only in case, spacing or a final full stop are the same", () => {
+  assert.ok(sameAnswer("3 2 1", " 3  2 1. "));
+  assert.ok(sameAnswer("Lima", "lima"));
+  assert.equal(sameAnswer("3 2 1", "1 2 3"), false);
+});
+
+Deno.test("the swarm falls back on a failed self-check, low confidence or a cold start", () => {
+  const part = (value: number, verdicts: number, selfCheck: "success" | "failure" | null) => ({
+    text: "q",
+    specialist: "s",
+    answer: "a",
+    source: "local" as const,
+    selfCheck,
+    confidence: { value, posterior: { alpha: 1 + verdicts, beta: 1 } },
+  });
+  const config = { endpoint: { url: "http://127.0.0.1:1", model: "m" }, threshold: 0.5 };
+  assert.equal(needsFallback(part(0.9, 5, null), config), false);
+  assert.equal(needsFallback(part(0.4, 5, null), config), true);
+  assert.equal(needsFallback(part(0.9, 5, "failure"), config), true);
+  assert.equal(needsFallback(part(0.9, 1, null), { ...config, coldStart: 2 }), true);
+  assert.equal(needsFallback(part(0.9, 2, null), { ...config, coldStart: 2 }), false);
+});
 
 /**
  * The cloud: a second synapse server whose swarm runs the same fixture specialists but knows
