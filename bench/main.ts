@@ -26,7 +26,10 @@ Options:
 `;
 
 /** Runs the benchmark CLI; returns the exit code. */
-export async function benchMain(argv: string[]): Promise<number> {
+export async function benchMain(
+  argv: string[],
+  print: (line: string) => void = console.log,
+): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -42,7 +45,7 @@ export async function benchMain(argv: string[]): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    print(HELP);
     return 0;
   }
   const int = (name: string, v: string, min: number) => {
@@ -77,9 +80,9 @@ export async function benchMain(argv: string[]): Promise<number> {
     if (values.memory) {
       const { runMemoryBench } = await import("./memory_bench.ts");
       const mem = await runMemoryBench({ sizes: [100_000], log });
-      console.log(values.json ? JSON.stringify({ memory: mem }) : JSON.stringify(mem, null, 2));
+      print(values.json ? JSON.stringify({ memory: mem }) : JSON.stringify(mem, null, 2));
     }
-    console.log(values.json ? JSON.stringify(result) : table(result));
+    print(values.json ? JSON.stringify(result) : table(result));
     return 0;
   } finally {
     if (temp) await Deno.remove(temp).catch(() => {});

@@ -5,7 +5,7 @@ import { benchMain } from "../bench/main.ts";
 /** Entry point of `synapse bench`. */
 export async function benchCommand(argv: string[], env: CommandEnv): Promise<number> {
   try {
-    return await benchMain(argv);
+    return await benchMain(argv, (line) => env.print(`${line}\n`));
   } catch (e) {
     env.printError(`synapse bench: ${(e as Error).message}\n`);
     return 1;
