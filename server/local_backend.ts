@@ -13,7 +13,7 @@ import type {
   NormalizedChatRequest,
   ResponseFormat,
 } from "./backend.ts";
-import { ApiError, InvalidRequestError } from "./errors.ts";
+import { ApiError, GenerationError, InvalidRequestError } from "./errors.ts";
 import { generateAnswer } from "./generate.ts";
 import type { ModelLease, ModelManager } from "./models.ts";
 import { RunChannel } from "./run_channel.ts";
@@ -183,8 +183,15 @@ export class LocalBackend implements ChatBackend {
         try {
           const run = prepare(() => start(lease));
           admit();
-          for await (const delta of run) await channel.push(delta);
-          channel.end(await run.result);
+          try {
+            for await (const delta of run) await channel.push(delta);
+            channel.end(await run.result);
+          } catch (error) {
+            // The engine failed mid-generation: the model may be unusable (device lost, bad
+            // state), so the next request gets a freshly loaded one.
+            if (error instanceof GenerationError) this.#manager.discard(lease.model, error.message);
+            throw error;
+          }
         } finally {
           lease.release(keepAliveMs);
         }

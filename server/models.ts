@@ -62,6 +62,8 @@ interface Entry {
   loadedAt: Date;
   timer?: ReturnType<typeof setTimeout>;
   expiresAt: Date | null;
+  /** Failed while generating: no longer lent, closed when its last request ends. */
+  broken?: boolean;
 }
 
 /** Options for a ModelManager. */
@@ -170,7 +172,8 @@ export class ModelManager {
         entry.active--;
         entry.lastUsed = Date.now();
         if (keepAliveMs !== undefined) entry.keepAliveMs = keepAliveMs;
-        if (entry.active === 0) this.#idle(entry);
+        if (entry.active === 0 && entry.broken) this.#close(entry, "broken");
+        else if (entry.active === 0) this.#idle(entry);
         const waiters = this.#waiters.splice(0);
         for (const wake of waiters) wake();
       },
@@ -189,14 +192,32 @@ export class ModelManager {
 
   #unloadEntry(entry: Entry, why: string): void {
     if (this.#loaded.get(entry.source.name) !== entry) return;
-    clearTimeout(entry.timer);
     this.#loaded.delete(entry.source.name);
+    this.#close(entry, why);
+  }
+
+  #close(entry: Entry, why: string): void {
+    clearTimeout(entry.timer);
     try {
       entry.model.close();
     } catch (error) {
       this.#log.warn("model_close_failed", { model: entry.source.name, reason: String(error) });
     }
     this.#log.info("model_unloaded", { model: entry.source.name, why });
+  }
+
+  /**
+   * Takes a model that failed while generating out of service: the next request loads a fresh
+   * instance, `/health` shows the failure, and this one closes when its last request ends.
+   */
+  discard(model: Model, reason: string): void {
+    const entry = [...this.#loaded.values()].find((e) => e.model === model);
+    if (!entry) return;
+    this.#loaded.delete(entry.source.name);
+    entry.broken = true;
+    this.#failed.set(entry.source.name, reason);
+    this.#log.error("model_discarded", { model: entry.source.name, reason });
+    if (entry.active === 0) this.#close(entry, "broken");
   }
 
   /**
