@@ -170,6 +170,31 @@ test("31. a model that fails to load is a 500 with a clear message; the server s
   assert.equal(fine.status, 200);
 });
 
+test("32. shutdown refuses new requests with 503, then aborts running streams with finish_reason abort", async () => {
+  const response = await fetch(CHAT, { method: "POST", body: JSON.stringify(long) });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes('"content"')) text += (await reader.read()).value ?? "";
+  const stopping = srv.server.shutdown(300);
+  const refused = await postJson(CHAT, {
+    model: "default",
+    messages: [{ role: "user", content: "hi" }],
+  });
+  assert.equal(refused.status, 503);
+  assert.ok(refused.headers.get("retry-after"));
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  await stopping;
+  assert.match(text, /"finish_reason":"abort"/);
+  assert.ok(text.trimEnd().endsWith("data: [DONE]"));
+  const health = await fetch(`${srv.url}/health`);
+  assert.equal(health.status, 503, "health says draining");
+  await health.body?.cancel();
+});
+
 test("closes the server", async () => {
   await srv.close();
   await Deno.remove(tmp, { recursive: true });
