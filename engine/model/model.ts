@@ -50,6 +50,8 @@ export class GpuModel implements Model {
   #scheduler: Scheduler;
   #adapters = new Map<string, { slot: number; weights: LoraWeights }>();
   #pool: LoraPool | null = null;
+  /** Running generations per adapter slot: a slot is reused only once they have finished. */
+  #slotUsers = new Map<number, number>();
   #closed = false;
 
   constructor(
@@ -102,10 +104,13 @@ export class GpuModel implements Model {
     this.#assertOpen();
     const weights = await loadLora(path, this.config);
     const existing = this.#adapters.get(name);
-    let slot = existing?.slot ?? -1;
+    // Reloading an adapter that running requests use goes to a fresh slot; they keep the old one.
+    let slot = existing && !this.#slotUsers.get(existing.slot) ? existing.slot : -1;
     if (slot < 0) {
       const used = new Set([...this.#adapters.values()].map((a) => a.slot));
-      slot = [...Array(ADAPTER_SLOTS).keys()].find((s) => !used.has(s)) ?? -1;
+      slot = [...Array(ADAPTER_SLOTS).keys()].find((s) =>
+        !used.has(s) && !this.#slotUsers.get(s)
+      ) ?? -1;
       if (slot < 0) {
         throw new GenerateError(`all ${ADAPTER_SLOTS} adapter slots are in use; unload one first`);
       }
@@ -134,12 +139,18 @@ export class GpuModel implements Model {
 
   generate(request: GenerateRequest): GenerationStream {
     this.#assertOpen();
+    const adapterSlot = this.#adapterSlot(request.adapter);
     const seq = new Sequence(
       request,
-      this.#adapterSlot(request.adapter),
+      adapterSlot,
       this.#maxTokens(request),
       new Set([...(request.ignoreEos ? [] : this.info.stopIds), ...(request.stopIds ?? [])]),
     );
+    if (adapterSlot >= 0) {
+      this.#slotUsers.set(adapterSlot, (this.#slotUsers.get(adapterSlot) ?? 0) + 1);
+      const release = () => this.#slotUsers.set(adapterSlot, this.#slotUsers.get(adapterSlot)! - 1);
+      seq.result.then(release, release);
+    }
     this.#scheduler.submit(seq);
     return seq;
   }
