@@ -50,6 +50,12 @@ Deno.test({
         assert.ok(body.usage.completion_tokens >= 1);
         const ps = await (await fetch(`${stack.url}/api/ps`)).json();
         assert.deepEqual(ps.models.map((m: { name: string }) => m.name), ["tiny:latest"]);
+        // 30. rm of a loaded model unloads it from the running server first.
+        const removed = await cli.run(["rm", "tiny", "--port", String(stack.port)]);
+        assert.equal(removed.code, 0, removed.err);
+        const after = await (await fetch(`${stack.url}/api/ps`)).json();
+        assert.deepEqual(after.models, []);
+        assert.doesNotMatch((await cli.run(["list"])).out, /tiny/);
       } finally {
         await stack.close(0);
       }
