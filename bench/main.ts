@@ -16,6 +16,7 @@ Options:
   --model M            GGUF file, HF folder, or "default" (default: default)
   --random SHAPE:QUANT random-init model instead: SHAPE qwen2.5-0.5b|qwen2.5-3b,
                        QUANT F16|Q8_0|Q4_K_M (written to a temporary file)
+  --layers N           with --random: override the layer count (per-layer cost studies)
   --prompt-tokens N    prompt length for prefill (default 512)
   --gen-tokens N       tokens to decode (default 128)
   --batch N            concurrent streams (default 1)
@@ -35,6 +36,7 @@ export async function benchMain(
     options: {
       model: { type: "string", default: "default" },
       random: { type: "string" },
+      layers: { type: "string" },
       "prompt-tokens": { type: "string", default: "512" },
       "gen-tokens": { type: "string", default: "128" },
       batch: { type: "string", default: "1" },
@@ -64,7 +66,9 @@ export async function benchMain(
     temp = await Deno.makeTempFile({ suffix: ".gguf" });
     log?.(`writing random ${shape} ${quant} to ${temp}`);
     const { defaultModelBytes } = await import("../engine/default_model/mod.ts");
-    await writeRandomModel(temp, SHAPES[shape], quant as RandomQuant, await defaultModelBytes());
+    const layers = values.layers ? int("layers", values.layers, 1) : SHAPES[shape].layers;
+    const chosen = { ...SHAPES[shape], layers };
+    await writeRandomModel(temp, chosen, quant as RandomQuant, await defaultModelBytes());
     model = temp;
   }
   try {
@@ -76,7 +80,7 @@ export async function benchMain(
       adapters: int("adapters", values.adapters!, 0),
       log,
     });
-    if (values.random) result.model = values.random;
+    if (values.random) result.model = values.random + (values.layers ? `/${values.layers}L` : "");
     if (values.memory) {
       const { runMemoryBench } = await import("./memory_bench.ts");
       const mem = await runMemoryBench({ sizes: [100_000], log });
