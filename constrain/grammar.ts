@@ -320,6 +320,7 @@ export function inFreeString(state: GrammarState): boolean {
   return state.length > 0 &&
     state.every((s) =>
       (s.top.kind === "string" && s.top.escape === 0 && s.top.max === Number.POSITIVE_INFINITY) ||
-      (s.top.kind === "object" && s.top.phase === "key" && s.top.node === null)
+      (s.top.kind === "object" && s.top.phase === "key" &&
+        (s.top.node === null || (s.top.node.props.length === 0 && s.top.node.additional !== null)))
     );
 }
