@@ -5,7 +5,7 @@
  * @module
  */
 import { createParser } from "npm:eventsource-parser@4.1.3";
-import type { Config } from "../config/mod.ts";
+import { cliSwitch, type Config } from "../config/mod.ts";
 import { createServer, ModelManager, silentLogger, StoreCatalog } from "../server/mod.ts";
 import { ModelStore } from "../store/mod.ts";
 import type { CommandEnv } from "./command.ts";
@@ -18,22 +18,7 @@ export const CHAT_SPEC: CommandSpec = {
   usage: "synapse chat [MODEL]",
   summary: "Talk to a model interactively, answers streamed as they are generated",
   settings: ["server.host", "server.port", "models.default"],
-  switches: [
-    { name: "system", type: "string", env: "SYNAPSE_SYSTEM", doc: "System prompt", meta: "TEXT" },
-    {
-      name: "max-tokens",
-      type: "string",
-      env: "SYNAPSE_MAX_TOKENS",
-      doc: "Most tokens per answer",
-      meta: "N",
-    },
-    {
-      name: "local",
-      type: "boolean",
-      env: "SYNAPSE_LOCAL",
-      doc: "Run the model in this process even if a server runs",
-    },
-  ],
+  switches: [cliSwitch("system"), cliSwitch("max-tokens"), cliSwitch("local")],
   maxPositionals: 1,
   notes: "Type /clear to forget the conversation, /bye (or Ctrl-D) to leave.",
 };

@@ -5,7 +5,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatDuration, type Setting, settingByKey, type SettingValue } from "../config/mod.ts";
+import {
+  cliSwitch,
+  formatDuration,
+  type Setting,
+  settingByKey,
+  type SettingValue,
+} from "../config/mod.ts";
 
 /** A switch of one command that is not a setting (still mirrored by a variable). */
 export interface CommandSwitch {
@@ -54,12 +60,7 @@ export class UsageError extends Error {
 }
 
 /** The JSON switch every listing takes. */
-export const JSON_SWITCH: CommandSwitch = {
-  name: "json",
-  type: "boolean",
-  env: "SYNAPSE_JSON",
-  doc: "Print JSON instead of a table",
-};
+export const JSON_SWITCH: CommandSwitch = cliSwitch("json");
 
 function truthy(text: string): boolean {
   return ["1", "true", "yes", "on"].includes(text.trim().toLowerCase());

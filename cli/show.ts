@@ -4,6 +4,7 @@
  * @module
  */
 import { ModelStore } from "../store/mod.ts";
+import { cliSwitch } from "../config/mod.ts";
 import type { CommandEnv } from "./command.ts";
 import { argsOrHelp, commandConfig, humanBytes } from "./common.ts";
 import { type CommandSpec, JSON_SWITCH, UsageError } from "./options.ts";
@@ -14,12 +15,7 @@ export const SHOW_SPEC: CommandSpec = {
   usage: "synapse show NAME [--verify] [--json]",
   summary: "Show a stored model: format, files, sizes, sha256 and where it came from",
   settings: [],
-  switches: [JSON_SWITCH, {
-    name: "verify",
-    type: "boolean",
-    env: "SYNAPSE_VERIFY",
-    doc: "Re-hash the files against the manifest",
-  }],
+  switches: [JSON_SWITCH, cliSwitch("verify")],
   minPositionals: 1,
   maxPositionals: 1,
 };

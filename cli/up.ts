@@ -4,7 +4,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import type { Config } from "../config/mod.ts";
+import { cliSwitch, type Config } from "../config/mod.ts";
 import { isLoopbackHost } from "../server/mod.ts";
 import type { CommandEnv } from "./command.ts";
 import { argsOrHelp, commandConfig } from "./common.ts";
@@ -29,12 +29,7 @@ export const UP_SPEC: CommandSpec = {
     "models.keep_alive",
     "models.specialists",
   ],
-  switches: [{
-    name: "no-sandbox",
-    type: "boolean",
-    env: "SYNAPSE_NO_SANDBOX",
-    doc: "Serve in this process with its permissions instead of re-running with narrow ones",
-  }],
+  switches: [cliSwitch("no-sandbox")],
   notes: "With nothing pulled, the embedded tiny model answers as default:latest.\n" +
     "Under broad permissions (deno task up uses -A) up re-runs itself with --allow-net on its\n" +
     "address and read/write limited to SYNAPSE_HOME (see docs/decisions/0006-serve-permissions.md).",

@@ -5,8 +5,8 @@
  */
 export { homeLayout, HomeNotFoundError, resolveHome } from "./home.ts";
 export type { HomeLayout } from "./home.ts";
-export { settingByKey, SETTINGS } from "./settings.ts";
-export type { Setting, SettingType, SettingValue } from "./settings.ts";
+export { CLI_SWITCHES, cliSwitch, settingByKey, SETTINGS } from "./settings.ts";
+export type { CliSwitch, Setting, SettingType, SettingValue } from "./settings.ts";
 export { ConfigError, valueFromText } from "./values.ts";
 export { DurationSyntaxError, formatDuration, parseDuration } from "./duration.ts";
 export { defaultConfigText } from "./default_file.ts";

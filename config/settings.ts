@@ -212,6 +212,55 @@ export const SETTINGS: readonly Setting[] = [
   },
 ];
 
+/** A command-line switch that is not a `config.yaml` setting (still mirrored by a variable). */
+export interface CliSwitch {
+  /** Long flag without dashes, e.g. `json`. */
+  readonly name: string;
+  readonly type: "boolean" | "string";
+  /** The variable that sets it when the flag is absent, e.g. `SYNAPSE_JSON`. */
+  readonly env: string;
+  readonly doc: string;
+  readonly meta?: string;
+}
+
+/** The switches commands take besides settings; each command lists the ones it accepts. */
+export const CLI_SWITCHES: readonly CliSwitch[] = [
+  { name: "json", type: "boolean", env: "SYNAPSE_JSON", doc: "Print JSON instead of a table" },
+  {
+    name: "verify",
+    type: "boolean",
+    env: "SYNAPSE_VERIFY",
+    doc: "Re-hash the files against the manifest",
+  },
+  { name: "system", type: "string", env: "SYNAPSE_SYSTEM", doc: "System prompt", meta: "TEXT" },
+  {
+    name: "max-tokens",
+    type: "string",
+    env: "SYNAPSE_MAX_TOKENS",
+    doc: "Most tokens per answer",
+    meta: "N",
+  },
+  {
+    name: "local",
+    type: "boolean",
+    env: "SYNAPSE_LOCAL",
+    doc: "Run the model in this process even if a server runs",
+  },
+  {
+    name: "no-sandbox",
+    type: "boolean",
+    env: "SYNAPSE_NO_SANDBOX",
+    doc: "Serve in this process with its permissions instead of re-running with narrow ones",
+  },
+];
+
+/** Looks up a command-line switch by name. */
+export function cliSwitch(name: string): CliSwitch {
+  const found = CLI_SWITCHES.find((s) => s.name === name);
+  if (!found) throw new RangeError(`no switch "${name}"; expected one of the switch table's names`);
+  return found;
+}
+
 /** Looks up a setting by its `config.yaml` key. */
 export function settingByKey(key: string): Setting {
   const found = SETTINGS.find((s) => s.key === key);

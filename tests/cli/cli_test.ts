@@ -163,3 +163,26 @@ Deno.test("33. up on a taken port exits non-zero with one line saying what holds
     await cli.cleanup();
   }
 });
+
+Deno.test("every flag of the serving and model commands comes from the one settings table", async () => {
+  const { CLI_SWITCHES, SETTINGS } = await import("../../config/mod.ts");
+  const specs = await Promise.all([
+    import("../../cli/up.ts").then((m) => m.UP_SPEC),
+    import("../../cli/chat.ts").then((m) => m.CHAT_SPEC),
+    import("../../cli/pull.ts").then((m) => m.PULL_SPEC),
+    import("../../cli/list.ts").then((m) => m.LIST_SPEC),
+    import("../../cli/rm.ts").then((m) => m.RM_SPEC),
+    import("../../cli/show.ts").then((m) => m.SHOW_SPEC),
+    import("../../cli/ps.ts").then((m) => m.PS_SPEC),
+    import("../../cli/status.ts").then((m) => m.STATUS_SPEC),
+  ]);
+  for (const spec of specs) {
+    for (const key of spec.settings) assert.ok(SETTINGS.some((s) => s.key === key && s.flag), key);
+    for (const sw of spec.switches ?? []) {
+      assert.ok(CLI_SWITCHES.includes(sw), `${spec.name} --${sw.name}`);
+    }
+  }
+  const variables = [...SETTINGS.map((s) => s.env), ...CLI_SWITCHES.map((s) => s.env)];
+  assert.equal(new Set(variables).size, variables.length, "one variable per flag");
+  assert.ok(variables.every((v) => v.startsWith("SYNAPSE_")));
+});
