@@ -101,7 +101,15 @@ export class ModelManager {
   /** Lends the model called `name`, loading it first if needed. */
   async acquire(name: string, signal?: AbortSignal): Promise<ModelLease> {
     const source = await this.catalog.resolve(name);
-    if (!source) throw new ModelNotFoundError(name);
+    if (!source) {
+      const swarmName = name === "synapse" || name.startsWith("synapse:");
+      throw new ModelNotFoundError(
+        name,
+        swarmName
+          ? "synapse names are answered by specialists: start with synapse up --specialists DIR"
+          : `pull it first: synapse pull ${name}`,
+      );
+    }
     let entry = this.#loaded.get(source.name);
     if (!entry) {
       let pending = this.#loading.get(source.name);
