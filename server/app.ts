@@ -76,13 +76,12 @@ function errorFor(path: string, error: ApiError): Response {
     : ollamaErrorResponse(error);
 }
 
-/** Builds the handler and its shared context. */
-export function createServer(options: ServerOptions): SynapseServer {
-  const logger = options.logger ?? jsonLogger();
+/** The shared context, plus the in-flight set and drain switch only the server itself uses. */
+function createContext(options: ServerOptions, logger: Logger) {
   const slots = new SlotQueue(options.parallel ?? 4, options.maxQueue ?? 64);
   const local = new LocalBackend(options.manager, slots);
   const inFlight = new Set<AbortController>();
-  let draining = false;
+  const state = { draining: false };
   const context: ServerContext = {
     manager: options.manager,
     local,
@@ -100,7 +99,7 @@ export function createServer(options: ServerOptions): SynapseServer {
     observers: options.observers ?? [],
     status: options.status,
     get draining() {
-      return draining;
+      return state.draining;
     },
     track(req) {
       const controller = new AbortController();
@@ -118,13 +117,12 @@ export function createServer(options: ServerOptions): SynapseServer {
       };
     },
   };
-  const security: SecurityOptions = {
-    allowedHosts: options.allowedHosts ?? [],
-    allowedOrigins: options.allowedOrigins ?? [],
-    apiKey: options.apiKey ?? "",
-    bindHost: options.host,
-  };
-  const router = new Router([
+  return { context, inFlight, state };
+}
+
+/** Every route: status, OpenAI, Ollama, then the feature routes. */
+function allRoutes(context: ServerContext, extra: readonly Route[]): Route[] {
+  return [
     ...statusRoutes(context),
     chatRoute(context),
     completionsRoute(context),
@@ -133,55 +131,77 @@ export function createServer(options: ServerOptions): SynapseServer {
     ollamaChatRoute(context),
     ollamaGenerateRoute(context),
     ...ollamaModelRoutes(context),
-    ...(options.routes ?? []),
-  ]);
+    ...extra,
+  ];
+}
 
-  async function handler(req: Request): Promise<Response> {
-    // A forged Host can make req.url unparsable; the Host check below refuses such requests.
-    const url = URL.parse(req.url) ?? new URL("http://invalid/");
-    const started = Date.now();
-    let response: Response;
-    try {
-      checkHost(req, security);
-      if (req.method === "OPTIONS") return preflight(req, security);
-      checkOrigin(req, security);
-      if (!PUBLIC_PATHS.has(url.pathname)) checkApiKey(req, security.apiKey);
-      const { route, ctx } = router.match(req, url);
-      response = await route.handle(req, ctx);
-    } catch (error) {
-      const apiError = toApiError(error);
-      if (apiError.status >= 500) {
-        logger.error("request_failed", {
-          path: url.pathname,
-          status: apiError.status,
-          reason: (error as Error)?.message ?? String(error),
-        });
-      }
-      response = errorFor(url.pathname, apiError);
+/** Guards, routes and answers one request; every error in its API's shape. */
+async function answer(
+  req: Request,
+  router: Router,
+  security: SecurityOptions,
+  logger: Logger,
+): Promise<Response> {
+  // A forged Host can make req.url unparsable; the Host check below refuses such requests.
+  const url = URL.parse(req.url) ?? new URL("http://invalid/");
+  const started = Date.now();
+  let response: Response;
+  try {
+    checkHost(req, security);
+    if (req.method === "OPTIONS") return preflight(req, security);
+    checkOrigin(req, security);
+    if (!PUBLIC_PATHS.has(url.pathname)) checkApiKey(req, security.apiKey);
+    const { route, ctx } = router.match(req, url);
+    response = await route.handle(req, ctx);
+  } catch (error) {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) {
+      logger.error("request_failed", {
+        path: url.pathname,
+        status: apiError.status,
+        reason: (error as Error)?.message ?? String(error),
+      });
     }
-    for (const [name, value] of Object.entries(corsHeaders(req, security))) {
-      response.headers.set(name, value);
-    }
-    // Method, path and status only: prompt text is never logged from here.
-    logger.info("request", {
-      method: req.method,
-      path: url.pathname,
-      status: response.status,
-      ms: Date.now() - started,
-    });
-    return response;
+    response = errorFor(url.pathname, apiError);
   }
-
-  async function shutdown(drainMs: number): Promise<void> {
-    draining = true;
-    slots.close();
-    const deadline = Date.now() + drainMs;
-    while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const controller of inFlight) controller.abort(new ShutdownAbort());
-    const settle = Date.now() + 2_000;
-    while (inFlight.size > 0 && Date.now() < settle) await new Promise((r) => setTimeout(r, 20));
-    options.manager.close();
+  for (const [name, value] of Object.entries(corsHeaders(req, security))) {
+    response.headers.set(name, value);
   }
+  // Method, path and status only: prompt text is never logged from here.
+  logger.info("request", {
+    method: req.method,
+    path: url.pathname,
+    status: response.status,
+    ms: Date.now() - started,
+  });
+  return response;
+}
 
-  return { context, handler, shutdown };
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Builds the handler and its shared context. */
+export function createServer(options: ServerOptions): SynapseServer {
+  const logger = options.logger ?? jsonLogger();
+  const { context, inFlight, state } = createContext(options, logger);
+  const security: SecurityOptions = {
+    allowedHosts: options.allowedHosts ?? [],
+    allowedOrigins: options.allowedOrigins ?? [],
+    apiKey: options.apiKey ?? "",
+    bindHost: options.host,
+  };
+  const router = new Router(allRoutes(context, options.routes ?? []));
+  return {
+    context,
+    handler: (req) => answer(req, router, security, logger),
+    async shutdown(drainMs: number): Promise<void> {
+      state.draining = true;
+      context.slots.close();
+      const deadline = Date.now() + drainMs;
+      while (inFlight.size > 0 && Date.now() < deadline) await pause(20);
+      for (const controller of inFlight) controller.abort(new ShutdownAbort());
+      const settle = Date.now() + 2_000;
+      while (inFlight.size > 0 && Date.now() < settle) await pause(20);
+      options.manager.close();
+    },
+  };
 }
