@@ -88,6 +88,47 @@ export function grantedPermissions(): Record<string, boolean> {
   };
 }
 
+/** Routes, backends, observers and status of the features around the local models. */
+interface Features {
+  routes: Route[];
+  backends: ChatBackend[];
+  observers: ChatObserver[];
+  specialists: () => unknown[];
+}
+
+/** Memory (routes, conversation log), prompt logging, and the swarm when specialists are set. */
+async function features(
+  config: Config,
+  manager: ModelManager,
+  memory: MemoryStore,
+  baseModel: string,
+  logger: Logger,
+): Promise<Features> {
+  const found: Features = {
+    routes: memoryRoutes(memory),
+    backends: [],
+    observers: [memoryObserver(memory)],
+    specialists: () => [],
+  };
+  if (config.server.logPrompts) {
+    found.observers.push(({ request, outcome, responseId }) =>
+      logger.info("chat_text", { responseId, messages: request.messages, answer: outcome.content })
+    );
+  }
+  if (config.models.specialists) {
+    const dir = config.models.specialists;
+    const swarm = await attachSwarm({ manager, baseModel, dir, memory, logger });
+    found.backends.push(swarm.backend);
+    found.observers.push(swarm.observer);
+    found.routes = [
+      ...found.routes.map((r) => r.path === "/api/feedback" ? swarm.bridgeFeedback(r) : r),
+      ...swarm.routes,
+    ];
+    found.specialists = swarm.specialists;
+  }
+  return found;
+}
+
 /** Starts everything `config` describes. */
 export async function startStack(config: Config, options: StackOptions = {}): Promise<Stack> {
   const logger = options.logger ?? jsonLogger();
@@ -102,32 +143,8 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     logger,
   });
   const memory = MemoryStore.open(config.layout.databaseFile);
-  let routes: Route[] = memoryRoutes(memory);
-  const backends: ChatBackend[] = [];
-  const observers: ChatObserver[] = [memoryObserver(memory)];
-  if (config.server.logPrompts) {
-    observers.push(({ request, outcome, responseId }) =>
-      logger.info("chat_text", { responseId, messages: request.messages, answer: outcome.content })
-    );
-  }
+  const extra = await features(config, manager, memory, defaultModel, logger);
   let device: DeviceReport | undefined;
-  let specialists: () => unknown[] = () => [];
-  if (config.models.specialists) {
-    const swarm = await attachSwarm({
-      manager,
-      baseModel: defaultModel,
-      dir: config.models.specialists,
-      memory,
-      logger,
-    });
-    backends.push(swarm.backend);
-    observers.push(swarm.observer);
-    routes = [
-      ...routes.map((r) => r.path === "/api/feedback" ? swarm.bridgeFeedback(r) : r),
-      ...swarm.routes,
-    ];
-    specialists = swarm.specialists;
-  }
   const server = createServer({
     manager,
     host: config.server.host,
@@ -138,12 +155,10 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     bodyTimeoutMs: config.server.bodyTimeout,
     parallel: config.server.parallel,
     maxQueue: config.server.maxQueue,
-    backends,
-    routes,
-    observers,
+    ...extra,
     status: async () => ({
       device: device ??= await describeDevice(),
-      specialists: specialists(),
+      specialists: extra.specialists(),
       home: config.layout.root,
       permissions: grantedPermissions(),
     }),
@@ -157,7 +172,6 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     memory.close();
     throw error;
   }
-  const port = http.addr.port;
   if (options.preload ?? true) {
     // A model that fails to load is reported (and /health shows it); the server keeps serving.
     await manager.acquire(defaultModel).then(
@@ -169,8 +183,8 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   return {
     server,
-    url: `http://${host}:${port}`,
-    port,
+    url: `http://${host}:${http.addr.port}`,
+    port: http.addr.port,
     defaultModel,
     async close(drainMs = config.server.drainTimeout) {
       await server.shutdown(drainMs);
