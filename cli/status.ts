@@ -76,6 +76,7 @@ export async function statusCommand(argv: string[], env: CommandEnv): Promise<nu
       family: string;
       active_requests: number;
       adapters: string[];
+      gpu_bytes: number | null;
     }[];
     const queue = server.queue as { running: number; waiting: number; parallel: number };
     lines.push(
@@ -83,7 +84,10 @@ export async function statusCommand(argv: string[], env: CommandEnv): Promise<nu
       `queue      ${queue.running}/${queue.parallel} generating, ${queue.waiting} waiting`,
       `loaded     ${
         models.length
-          ? models.map((m) => `${m.name} (${m.family}, ${m.active_requests} active)`).join(", ")
+          ? models.map((m) =>
+            `${m.name} (${m.family}, ${m.active_requests} active` +
+            `${m.gpu_bytes ? `, ${humanBytes(m.gpu_bytes)} on the device` : ""})`
+          ).join(", ")
           : "none"
       }`,
     );

@@ -6,6 +6,12 @@
 import type { ServerContext } from "./context.ts";
 import type { Route } from "./route.ts";
 
+/** Device bytes a loaded model holds, when its engine reports them (the GPU engine does). */
+export function gpuBytes(model: unknown): number | null {
+  const bytes = (model as { gpu?: { peakBytes?: unknown } }).gpu?.peakBytes;
+  return typeof bytes === "number" ? bytes : null;
+}
+
 /** The health and status routes. */
 export function statusRoutes(ctx: ServerContext): Route[] {
   return [
@@ -34,6 +40,7 @@ export function statusRoutes(ctx: ServerContext): Route[] {
             quantization: l.model.info.quantization,
             context_length: l.model.info.contextLength,
             active_requests: l.active,
+            gpu_bytes: gpuBytes(l.model),
             adapters: l.model.adapterNames(),
             expires_at: l.expiresAt?.toISOString() ?? null,
           })),

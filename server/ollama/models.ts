@@ -11,6 +11,7 @@ import { invalid } from "../params.ts";
 import type { ModelSource } from "../models.ts";
 import type { Route } from "../route.ts";
 import { allModels } from "../openai/models.ts";
+import { gpuBytes } from "../status.ts";
 
 const NEVER = "9999-12-31T23:59:59Z";
 
@@ -108,7 +109,7 @@ function ps(ctx: ServerContext): Response {
       digest: l.source.digest ?? "",
       details: details(l.source, l.model.info),
       expires_at: l.expiresAt?.toISOString() ?? NEVER,
-      size_vram: l.source.size,
+      size_vram: gpuBytes(l.model) ?? l.source.size,
       context_length: l.model.info.contextLength,
     })),
   });
