@@ -25,6 +25,12 @@ export interface MatmulSpec {
   loraRank: number;
   /** Cooperative (GPU) schedule rather than one invocation per output. */
   cooperative?: boolean;
+  /**
+   * Input rows accumulated per pass over a weight row (1, 2, 4 or 8; default 8). Match it to the
+   * batch: a larger block than the rows wastes registers, and compilers may then spill the
+   * accumulators to memory.
+   */
+  rowBlock?: number;
 }
 
 /** Rows of x folded into one pass over a weight row. */
@@ -53,7 +59,7 @@ const K = ${k}u;
 const NTOT = ${n}u;
 const ROW_BYTES = ${rowBytes(type, k)}u;
 const WG = 64u;
-const RB = ${MATMUL_ROW_BLOCK}u;
+const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
 const RMAX = ${Math.max(1, loraRank)}u;
 struct Params { rows: u32, nCount: u32, nBase: u32, ldy: u32, yOff: u32, accumulate: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
@@ -91,6 +97,10 @@ fn finish(r: u32, n: u32, dotValue: f32) {
   if (p.accumulate != 0u) { y[idx] += v; } else { y[idx] = v; }
 }
 `;
+  const rb = spec.rowBlock ?? MATMUL_ROW_BLOCK;
+  if (![1, 2, 4, 8].includes(rb)) {
+    throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
+  }
   return header + (spec.cooperative ? COOPERATIVE_MAIN : PER_THREAD_MAIN);
 }
 

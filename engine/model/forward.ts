@@ -311,6 +311,7 @@ export class ForwardPass {
       bias: !!o.bias,
       loraRank: o.lora && pool ? pool.rank : 0,
       cooperative,
+      rowBlock: rows >= 8 ? 8 : rows >= 4 ? 4 : rows >= 2 ? 2 : 1,
     });
     for (const ch of W.chunks) {
       const params = new Uint32Array([

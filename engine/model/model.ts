@@ -206,6 +206,7 @@ export class GpuModel implements Model {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#scheduler.abortAll(new GenerateError(`model ${this.name} was closed during generation`));
     this.#forward.destroy();
     this.#pool?.destroy();
   }

@@ -19,8 +19,14 @@ import type { FinishReason } from "../types.ts";
 
 /** Readbacks in flight before the loop waits for the oldest. */
 const PIPELINE_DEPTH = 2;
-/** Decode steps per submit once sequences are streaming. */
+/**
+ * Decode steps per submit once sequences are streaming. On GPUs a submit returns at once and
+ * more steps amortize the ~10 ms readback; software adapters (llvmpipe) execute inside
+ * `queue.submit`, blocking the event loop, so there a submit stays short for I/O and
+ * cancellation to get through between steps.
+ */
 const MAX_STEPS_PER_SUBMIT = 16;
+const MAX_STEPS_PER_SUBMIT_SOFTWARE = 2;
 
 interface Readback {
   id: number;
@@ -44,6 +50,7 @@ export class Scheduler {
   #loop: Promise<void> | null = null;
   #ringBytes: number;
   #stateBytes: number;
+  #maxSteps: number;
 
   constructor(gpu: Gpu, forward: ForwardPass, config: ModelConfig) {
     this.#gpu = gpu;
@@ -54,6 +61,7 @@ export class Scheduler {
     this.#slotOwner = new Array(S).fill(null);
     this.#stateBytes = S * SEQ_STATE_WORDS * 4;
     this.#ringBytes = S * SAMPLE_RING * SAMPLE_RECORD_WORDS * 4;
+    this.#maxSteps = gpu.info.isFallback ? MAX_STEPS_PER_SUBMIT_SOFTWARE : MAX_STEPS_PER_SUBMIT;
   }
 
   /** Queues a sequence; the loop starts if idle. */
@@ -67,6 +75,11 @@ export class Scheduler {
   /** Resolves when no work is left (for orderly shutdown). */
   async idle(): Promise<void> {
     while (this.#loop) await this.#loop;
+  }
+
+  /** Ends every queued and running generation with `e` (the model is closing). */
+  abortAll(e: unknown): void {
+    this.#failAll(e);
   }
 
   #failAll(e: unknown): void {
@@ -103,7 +116,7 @@ export class Scheduler {
     if (batch.length === 0) return 0;
     if (eager || batch.some((s) => s.ids.length < 2)) return 1;
     const ctx = this.#fw.limits.contextLength;
-    let k = MAX_STEPS_PER_SUBMIT;
+    let k = this.#maxSteps;
     let wanted = 1;
     for (const s of batch) {
       const pos = s.request.promptIds.length + s.consumed + s.pendingSteps;

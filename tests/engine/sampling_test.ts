@@ -99,3 +99,11 @@ Deno.test("embed: mean-pooled hidden states separate unrelated texts", async () 
   assert.equal(a.length, m.info.hiddenSize);
   assert.ok(cos(a, b) > cos(a, c), `${cos(a, b)} vs ${cos(a, c)}`);
 });
+
+Deno.test("close: a generation running when the model closes ends with an error", async () => {
+  const m = await loadModel("default");
+  const s = m.generate({ promptIds: m.encode(PROMPT), maxTokens: 200, ignoreEos: true });
+  for await (const _ of s) break;
+  m.close();
+  await assert.rejects(s.result, /closed during generation/);
+});
