@@ -14,13 +14,14 @@ export const SAMPLE_RECORD_WORDS = 2 + 2 * MAX_TOP_LOGPROBS;
 /** Records kept per sequence before the ring wraps (readbacks must come sooner). */
 export const SAMPLE_RING = 256;
 /** u32 words of one sequence's sampling parameters. */
-export const SEQ_PARAM_WORDS = 8;
+export const SEQ_PARAM_WORDS = 12;
 /** u32 words of one sequence's state: next token, next position, generated count, pad. */
 export const SEQ_STATE_WORDS = 4;
 
 /**
  * WGSL. Bindings: 0 logits [rows][V], 1 row→slot map, 2 seq params, 3 seq state, 4 out ring,
- * 5 params {rows}, 6 masks [slots][V/32]. One workgroup per logits row.
+ * 5 params {rows}, 6 masks [slots][V/32], 7 generated-token counts [slots][V] (penalties).
+ * One workgroup per logits row.
  */
 export function sampleKernel(vocab: number): string {
   return /* wgsl */ `
@@ -32,14 +33,15 @@ const REC = ${SAMPLE_RECORD_WORDS}u;
 const RING = ${SAMPLE_RING}u;
 const NEG = -3.0e38;
 struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
-struct SeqParams { temperature: f32, topK: u32, topP: f32, minP: f32, seed: u32, nTop: u32, useMask: u32, _p: u32 }
-@group(0) @binding(0) var<storage, read> logits: array<f32>;
+struct SeqParams { temperature: f32, topK: u32, topP: f32, minP: f32, seed: u32, nTop: u32, useMask: u32, penalize: u32, repetition: f32, presence: f32, frequency: f32, _p: u32 }
+@group(0) @binding(0) var<storage, read_write> logits: array<f32>;
 @group(0) @binding(1) var<storage, read> rowSlot: array<u32>;
 @group(0) @binding(2) var<storage, read> sp: array<SeqParams>;
 @group(0) @binding(3) var<storage, read_write> state: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read_write> outRing: array<u32>;
 @group(0) @binding(5) var<uniform> p: Params;
 @group(0) @binding(6) var<storage, read> masks: array<u32>;
+@group(0) @binding(7) var<storage, read_write> counts: array<u32>;
 var<workgroup> redF: array<f32, WG>;
 var<workgroup> redI: array<u32, WG>;
 var<workgroup> picked: array<u32, ${MAX_TOP_LOGPROBS + 1}>;
@@ -125,6 +127,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let lo = t * CH;
   let hi = min(V, lo + CH);
   let base = row * V;
+  // Penalties over the tokens this sequence generated (OpenAI presence/frequency, and the
+  // multiplicative repetition penalty of llama.cpp/HF), applied to this row's logits in place.
+  if (prm.penalize != 0u) {
+    for (var i = lo; i < hi; i++) {
+      let c = counts[slot * V + i];
+      if (c > 0u) {
+        var v = logits[base + i];
+        if (v > 0.0) { v = v / prm.repetition; } else { v = v * prm.repetition; }
+        logits[base + i] = v - prm.presence - prm.frequency * f32(c);
+      }
+    }
+    workgroupBarrier();
+  }
   // Model distribution (temperature 1) for log-probabilities.
   var lm = NEG;
   for (var i = lo; i < hi; i++) { if (allowed(slot, i, useMask)) { lm = max(lm, logits[base + i]); } }
@@ -232,6 +247,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     workgroupBarrier();
   }
   if (t == 0u) {
+    counts[slot * V + tok] += 1u;
     outRing[rec] = tok;
     outRing[rec + 1u] = bitcast<u32>(logits[base + tok] - lse);
     state[slot] = vec4<u32>(tok, st.y, st.z + 1u, st.w);

@@ -60,6 +60,7 @@ export interface StepBuffers {
   seqState: GPUBuffer;
   outRing: GPUBuffer;
   masks: GPUBuffer;
+  counts: GPUBuffer;
   logits: GPUBuffer;
   hidden: GPUBuffer;
 }
@@ -115,6 +116,7 @@ export class ForwardPass {
       seqState: f(S * SEQ_STATE_WORDS, "seq state"),
       outRing: f(S * SAMPLE_RING * SAMPLE_RECORD_WORDS, "sampled tokens"),
       masks: f(S * Math.ceil(c.vocabSize / 32), "token masks"),
+      counts: f(S * c.vocabSize, "generated token counts"),
       logits: f(S * c.vocabSize, "logits"),
       hidden: this.#act.xn,
     };
@@ -198,6 +200,7 @@ export class ForwardPass {
         b.outRing,
         prm(s),
         b.masks,
+        b.counts,
       ]);
     }
     return p;

@@ -174,6 +174,15 @@ export class GpuModel implements Model {
         throw new GenerateError(`token id ${id} is outside the vocabulary`);
       }
     }
+    const sp = req.sampling ?? {};
+    if (sp.repetitionPenalty !== undefined && !(sp.repetitionPenalty > 0)) {
+      throw new GenerateError("repetitionPenalty must be > 0");
+    }
+    for (const [k, v] of Object.entries(sp)) {
+      if (v !== undefined && !Number.isFinite(v)) {
+        throw new GenerateError(`${k} must be a finite number`);
+      }
+    }
     const max = req.maxTokens ?? ctx - n;
     if (!Number.isInteger(max) || max < 1) throw new GenerateError("maxTokens must be >= 1");
     return Math.min(max, ctx - n);

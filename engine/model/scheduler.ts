@@ -158,6 +158,7 @@ export class Scheduler {
     const slot = seq.slot, T = ids.length, R = this.#fw.limits.maxRows;
     q.writeBuffer(b.seqState, slot * SEQ_STATE_WORDS * 4, new Uint32Array([0, T, 0, 0]));
     q.writeBuffer(b.seqParams, slot * SEQ_PARAM_WORDS * 4, this.#params(seq));
+    q.writeBuffer(b.counts, slot * this.#c.vocabSize * 4, new Uint32Array(this.#c.vocabSize));
     this.#writeMask(seq);
     for (let start = 0; start < T; start += R) {
       const n = Math.min(R, T - start);
@@ -191,6 +192,12 @@ export class Scheduler {
     u[4] = (s.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
     u[5] = Math.min(MAX_TOP_LOGPROBS, seq.request.logprobs ?? 0);
     u[6] = seq.request.constraint ? 1 : 0;
+    const rep = s.repetitionPenalty ?? 1, pres = s.presencePenalty ?? 0;
+    const freq = s.frequencyPenalty ?? 0;
+    u[7] = rep !== 1 || pres !== 0 || freq !== 0 ? 1 : 0;
+    f[8] = rep;
+    f[9] = pres;
+    f[10] = freq;
     return u;
   }
 

@@ -107,3 +107,23 @@ Deno.test("close: a generation running when the model closes ends with an error"
   m.close();
   await assert.rejects(s.result, /closed during generation/);
 });
+
+Deno.test("penalties: a strong frequency penalty stops a greedy loop from repeating tokens", async () => {
+  const m = await model();
+  const plain = await sample(m, {}, 24);
+  const penalized = await sample(m, { frequencyPenalty: 100 }, 24);
+  const repeats = (ids: number[]) => ids.length - new Set(ids).size;
+  assert.ok(repeats(plain) > 0, "the greedy continuation repeats itself");
+  assert.equal(repeats(penalized), 0, `penalized ids repeat: ${penalized}`);
+  assert.deepEqual(await sample(m, { frequencyPenalty: 100 }, 24), penalized);
+});
+
+Deno.test("penalties: a repetition penalty of 1 and zero presence change nothing", async () => {
+  const m = await model();
+  assert.deepEqual(
+    await sample(m, { repetitionPenalty: 1, presencePenalty: 0 }, 12),
+    await sample(m, {}, 12),
+  );
+  assert.throws(() => m.generate({ promptIds: [1], sampling: { repetitionPenalty: 0 } }), /> 0/);
+  assert.throws(() => m.generate({ promptIds: [1], sampling: { temperature: NaN } }), /finite/);
+});
