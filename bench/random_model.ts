@@ -114,6 +114,8 @@ export async function writeRandomModel(
   shape: QwenShape,
   quant: RandomQuant,
   tokenizerFrom: Uint8Array,
+  /** Value of every element of the named norm/bias vectors (defaults: norms 1, biases 0). */
+  vectorValues: Record<string, number> = {},
 ): Promise<number> {
   const src = await readGguf(memorySource(tokenizerFrom));
   const u32 = (value: number): GgufMetadataInput => ({ type: "u32", value });
@@ -148,7 +150,7 @@ export async function writeRandomModel(
       name,
       type: GgmlType.F32,
       shape: [n],
-      data: () => new Uint8Array(new Float32Array(n).fill(value).buffer),
+      data: () => new Uint8Array(new Float32Array(n).fill(vectorValues[name] ?? value).buffer),
     });
   mat("token_embd.weight", shape.vocab, h);
   for (let l = 0; l < shape.layers; l++) {

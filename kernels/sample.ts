@@ -247,7 +247,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     workgroupBarrier();
   }
   if (t == 0u) {
-    counts[slot * V + tok] += 1u;
+    if (tok < V) { counts[slot * V + tok] += 1u; }
     outRing[rec] = tok;
     outRing[rec + 1u] = bitcast<u32>(logits[base + tok] - lse);
     state[slot] = vec4<u32>(tok, st.y, st.z + 1u, st.w);

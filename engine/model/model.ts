@@ -20,6 +20,9 @@ import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import type { ModelWeights } from "./weights.ts";
 import { ggmlTypeName } from "../../kernels/mod.ts";
+import { GenerateError } from "./errors.ts";
+
+export { GenerateError };
 
 /** What the model needs from a tokenizer (engine/tokenizer's `Tokenizer` provides it). */
 export interface TextCodec {
@@ -28,11 +31,6 @@ export interface TextCodec {
   renderChat(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string;
   readonly stopIds: readonly number[];
   readonly chatTemplate?: string;
-}
-
-/** A request or argument the model cannot serve. */
-export class GenerateError extends Error {
-  override name = "GenerateError";
 }
 
 /** Adapters kept resident at once (slots of the LoRA pool). */

@@ -16,6 +16,7 @@ import type { ModelConfig } from "./config.ts";
 import type { ForwardPass } from "./forward.ts";
 import type { Sequence } from "./sequence.ts";
 import type { FinishReason } from "../types.ts";
+import { GenerateError } from "./errors.ts";
 
 /** Readbacks in flight before the loop waits for the oldest. */
 const PIPELINE_DEPTH = 2;
@@ -268,6 +269,11 @@ export class Scheduler {
         const top = [];
         for (let j = 0; j < nTop; j++) {
           top.push({ id: ringU[rec + 2 + 2 * j], logprob: ringF[rec + 3 + 2 * j] });
+        }
+        if (ringU[rec] >= this.#c.vocabSize) {
+          // Only non-finite logits leave the sampler without a token.
+          s.fail(new GenerateError("the model produced non-finite logits (NaN or infinity)"));
+          break;
         }
         reason = s.push({
           id: ringU[rec],
