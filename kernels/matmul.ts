@@ -31,6 +31,12 @@ export interface MatmulSpec {
    * accumulators to memory.
    */
   rowBlock?: number;
+  /**
+   * Gated FFN mode: W is the gate, `upType` the encoding of a second weight (binding 9, LoRA
+   * at 10-11) read in the same pass, and the output is `silu(gate) * up` (no bias, no
+   * accumulate). Saves two dispatches per layer over gate, up and SwiGLU apart.
+   */
+  upType?: GgmlType;
 }
 
 /** Rows of x folded into one pass over a weight row. */
@@ -54,6 +60,8 @@ export function matmulKernel(spec: MatmulSpec): string {
   const { type, k, n, bias, loraRank } = spec;
   if (k % 4 !== 0) throw new RangeError(`matmul: K=${k} is not a multiple of 4`);
   const lora = loraRank > 0;
+  const dual = spec.upType !== undefined;
+  if (dual && bias) throw new RangeError("matmul: the gated FFN mode takes no bias");
   const header = /* wgsl */ `
 const K = ${k}u;
 const NTOT = ${n}u;
@@ -76,6 +84,7 @@ ${
       : ""
   }
 ${wgslWeightDecoder(type, "w")}
+${dual ? dualDeclarations(spec.upType!, k, lora) : ""}
 
 // Adds bias and LoRA delta to the dot product of row r, output n, and stores it.
 fn finish(r: u32, n: u32, dotValue: f32) {
@@ -101,34 +110,83 @@ fn finish(r: u32, n: u32, dotValue: f32) {
   if (![1, 2, 4, 8].includes(rb)) {
     throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
   }
-  return header + (spec.cooperative ? COOPERATIVE_MAIN : PER_THREAD_MAIN);
+  return header + (spec.cooperative ? cooperativeMain(dual) : perThreadMain(dual));
 }
 
-const PER_THREAD_MAIN = /* wgsl */ `
+/** Bindings, decoder and epilogue of the gated FFN mode. */
+function dualDeclarations(upType: GgmlType, k: number, lora: boolean): string {
+  return /* wgsl */ `
+const ROW_BYTES2 = ${rowBytes(upType, k)}u;
+@group(0) @binding(9) var<storage, read> w2: array<u32>;
+${
+    lora
+      ? `@group(0) @binding(10) var<storage, read> u2: array<f32>;
+@group(0) @binding(11) var<storage, read> lb2: array<f32>;`
+      : ""
+  }
+${wgslWeightDecoder(upType, "w2")}
+
+fn loraDelta(r: u32, col: u32, second: bool) -> f32 {
+  ${
+    lora
+      ? `let a = rowAdapter[r];
+  if (a < 0) { return 0.0; }
+  var s = 0.0;
+  let bBase = (u32(a) * NTOT + col) * RMAX;
+  for (var i = 0u; i < RMAX; i++) {
+    if (second) { s += lb2[bBase + i] * u2[r * RMAX + i]; } else { s += lb[bBase + i] * u[r * RMAX + i]; }
+  }
+  return lscale[a] * s;`
+      : "return 0.0;"
+  }
+}
+
+// silu(gate) * up for row r, output n.
+fn finish2(r: u32, n: u32, gateDot: f32, upDot: f32) {
+  let col = p.nBase + n;
+  let g = gateDot + loraDelta(r, col, false);
+  let v = upDot + loraDelta(r, col, true);
+  y[r * p.ldy + p.yOff + col] = g / (1.0 + exp(-g)) * v;
+}
+`;
+}
+
+function perThreadMain(dual: boolean): string {
+  return /* wgsl */ `
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * WG;
   if (n >= p.nCount) { return; }
   let rowByte = n * ROW_BYTES;
+  ${dual ? "let rowByte2 = n * ROW_BYTES2;" : ""}
   for (var r0 = 0u; r0 < p.rows; r0 += RB) {
     var acc = array<f32, RB>(); // explicit: some compilers hoist the var and skip re-zeroing
+    ${dual ? "var acc2 = array<f32, RB>();" : ""}
     for (var kk = 0u; kk < K; kk += 4u) {
       let wv = load4_w(rowByte, kk);
+      ${dual ? "let wv2 = load4_w2(rowByte2, kk);" : ""}
       for (var j = 0u; j < RB; j++) {
         let r = r0 + j;
-        if (r < p.rows) { acc[j] += dot(x[(r * K + kk) / 4u], wv); }
+        if (r < p.rows) {
+          let xv = x[(r * K + kk) / 4u];
+          acc[j] += dot(xv, wv);
+          ${dual ? "acc2[j] += dot(xv, wv2);" : ""}
+        }
       }
     }
     for (var j = 0u; j < RB; j++) {
       if (r0 + j >= p.rows) { break; }
-      finish(r0 + j, n, acc[j]);
+      ${dual ? "finish2(r0 + j, n, acc[j], acc2[j]);" : "finish(r0 + j, n, acc[j]);"}
     }
   }
 }`;
+}
 
-const COOPERATIVE_MAIN = /* wgsl */ `
+function cooperativeMain(dual: boolean): string {
+  const red = 64 * MATMUL_ROW_BLOCK;
+  return /* wgsl */ `
 const LANES = ${LANES}u;
-var<workgroup> red: array<f32, ${64 * MATMUL_ROW_BLOCK}>;
+var<workgroup> red: array<f32, ${dual ? 2 * red : red}>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_id) lid: vec3u) {
@@ -136,31 +194,47 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let n = (wg.x + wg.y * nwg.x) * (WG / LANES) + lid.x / LANES;
   let valid = n < p.nCount;
   let rowByte = n * ROW_BYTES;
+  ${dual ? "let rowByte2 = n * ROW_BYTES2;" : ""}
+  const HALF = ${red}u;
   for (var r0 = 0u; r0 < p.rows; r0 += RB) {
     var acc = array<f32, RB>();
+    ${dual ? "var acc2 = array<f32, RB>();" : ""}
     if (valid) {
       for (var kk = lane * 4u; kk < K; kk += LANES * 4u) {
         let wv = load4_w(rowByte, kk);
+        ${dual ? "let wv2 = load4_w2(rowByte2, kk);" : ""}
         for (var j = 0u; j < RB; j++) {
           let r = r0 + j;
-          if (r < p.rows) { acc[j] += dot(x[(r * K + kk) / 4u], wv); }
+          if (r < p.rows) {
+            let xv = x[(r * K + kk) / 4u];
+            acc[j] += dot(xv, wv);
+            ${dual ? "acc2[j] += dot(xv, wv2);" : ""}
+          }
         }
       }
     }
-    for (var j = 0u; j < RB; j++) { red[j * WG + lid.x] = acc[j]; }
+    for (var j = 0u; j < RB; j++) {
+      red[j * WG + lid.x] = acc[j];
+      ${dual ? "red[HALF + j * WG + lid.x] = acc2[j];" : ""}
+    }
     workgroupBarrier();
     for (var s = LANES / 2u; s > 0u; s >>= 1u) {
       if (lane < s) {
-        for (var j = 0u; j < RB; j++) { red[j * WG + lid.x] += red[j * WG + lid.x + s]; }
+        for (var j = 0u; j < RB; j++) {
+          red[j * WG + lid.x] += red[j * WG + lid.x + s];
+          ${dual ? "red[HALF + j * WG + lid.x] += red[HALF + j * WG + lid.x + s];" : ""}
+        }
       }
       workgroupBarrier();
     }
     if (valid && lane < RB && r0 + lane < p.rows) {
-      finish(r0 + lane, n, red[lane * WG + lid.x - lane]);
+      let at = lane * WG + lid.x - lane;
+      ${dual ? "finish2(r0 + lane, n, red[at], red[HALF + at]);" : "finish(r0 + lane, n, red[at]);"}
     }
     workgroupBarrier();
   }
 }`;
+}
 
 /**
  * WGSL for the LoRA down projection `u[r, j] = A[slot(r)][j, :] . x[r, :]` (zero for rows

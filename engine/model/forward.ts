@@ -248,15 +248,63 @@ export class ForwardPass {
       ]);
       this.#lin(p, l, "o", L.o, a.att, a.x, rows, c.hiddenSize, 0, true);
       p.add(norm, "ffn norm", rows, [a.x, L.ffnNorm, a.xn, prm(rows)]);
-      this.#lin(p, l, "gate", L.gate, a.xn, a.gu, rows, 2 * c.ffnSize, 0, false);
-      this.#lin(p, l, "up", L.up, a.xn, a.gu, rows, 2 * c.ffnSize, c.ffnSize, false);
-      p.add(swigluKernel(c.ffnSize), "swiglu", Math.ceil(rows * c.ffnSize / 256), [
-        a.gu,
-        a.h,
-        prm(rows),
-      ]);
+      if (L.gate.chunks.length === 1 && L.up.chunks.length === 1) {
+        this.#gatedFfn(p, l, L.gate, L.up, rows);
+      } else {
+        this.#lin(p, l, "gate", L.gate, a.xn, a.gu, rows, 2 * c.ffnSize, 0, false);
+        this.#lin(p, l, "up", L.up, a.xn, a.gu, rows, 2 * c.ffnSize, c.ffnSize, false);
+        p.add(swigluKernel(c.ffnSize), "swiglu", Math.ceil(rows * c.ffnSize / 256), [
+          a.gu,
+          a.h,
+          prm(rows),
+        ]);
+      }
       this.#lin(p, l, "down", L.down, a.h, a.x, rows, c.hiddenSize, 0, true);
     });
+  }
+
+  /** Gate and up projections with SwiGLU in one kernel: `h = silu(xn Wg) * (xn Wu)`. */
+  #gatedFfn(p: Program, layer: number, gate: GpuMatrix, up: GpuMatrix, rows: number): void {
+    const a = this.#act, pool = this.#lora, f = this.#c.ffnSize;
+    const lora: (GPUBuffer | null)[] = [null, null, null, null];
+    const lora2: GPUBuffer[] = [];
+    if (pool) {
+      for (const m of ["gate", "up"] as const) {
+        const { a: A, b: B } = pool.buffers(layer, m);
+        const u = this.#loraU.get(m)!;
+        p.add(loraDownKernel(gate.cols, pool.rank), `lora down ${m}`, rows, [
+          a.xn,
+          A,
+          u,
+          this.buffers.rowAdapter,
+          prm(rows),
+        ]);
+        if (m === "gate") lora.splice(0, 4, u, B, this.buffers.rowAdapter, pool.scales);
+        else lora2.push(u, B);
+      }
+    }
+    const cooperative = this.limits.cooperativeMatmul;
+    const code = matmulKernel({
+      type: gate.type,
+      upType: up.type,
+      k: gate.cols,
+      n: f,
+      bias: false,
+      loraRank: pool ? pool.rank : 0,
+      cooperative,
+      rowBlock: rowBlockFor(rows),
+    });
+    const params = new Uint32Array([rows, f, 0, f, 0, 0, 0, 0]);
+    p.add(code, "gate+up+swiglu", matmulGroups(f, cooperative), [
+      a.xn,
+      gate.chunks[0].buffer,
+      a.h,
+      { params },
+      null,
+      ...lora,
+      up.chunks[0].buffer,
+      ...lora2,
+    ]);
   }
 
   /** A projection with its LoRA delta (when adapters are resident) and optional bias. */
@@ -314,7 +362,7 @@ export class ForwardPass {
       bias: !!o.bias,
       loraRank: o.lora && pool ? pool.rank : 0,
       cooperative,
-      rowBlock: rows >= 8 ? 8 : rows >= 4 ? 4 : rows >= 2 ? 2 : 1,
+      rowBlock: rowBlockFor(rows),
     });
     for (const ch of W.chunks) {
       const params = new Uint32Array([
@@ -389,6 +437,11 @@ export class ForwardPass {
     }
     for (const buf of Object.values(this.buffers)) buf.destroy();
   }
+}
+
+/** Accumulators per weight pass: the batch size, rounded down to 1, 2, 4 or 8. */
+function rowBlockFor(rows: number): number {
+  return rows >= 8 ? 8 : rows >= 4 ? 4 : rows >= 2 ? 2 : 1;
 }
 
 /** Params for kernels whose uniform is `{rows, a, b, c}`. */
