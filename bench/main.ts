@@ -21,6 +21,8 @@ Options:
   --gen-tokens N       tokens to decode (default 128)
   --batch N            concurrent streams (default 1)
   --adapters N         distinct random LoRA adapters across the streams (default 0)
+  --profile            per-kernel GPU time of one decode step and one 256-row prefill chunk
+                       (timestamp queries), instead of the throughput run
   --memory             also run the memory-store benchmark (100k facts)
   --json               print JSON lines instead of a table
   -h, --help           this help
@@ -42,6 +44,7 @@ export async function benchMain(
       batch: { type: "string", default: "1" },
       adapters: { type: "string", default: "0" },
       memory: { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -72,6 +75,17 @@ export async function benchMain(
     model = temp;
   }
   try {
+    if (values.profile) {
+      const { formatProfile, profileModel } = await import("./profile.ts");
+      const prof = await profileModel(model);
+      if (values.json) print(JSON.stringify({ model: values.random ?? model, profile: prof }));
+      else {
+        print(`${values.random ?? model} on ${prof.device}`);
+        print(formatProfile("decode step (1 row)", prof.decode));
+        print(formatProfile("prefill chunk (256 rows)", prof.prefill));
+      }
+      return 0;
+    }
     const result = await runEngineBench({
       model,
       promptTokens: int("prompt-tokens", values["prompt-tokens"]!, 1),

@@ -413,6 +413,20 @@ export class ForwardPass {
     return new Float32Array(await this.#gpu.read(b.logits, this.#c.vocabSize * 4));
   }
 
+  /**
+   * GPU time of each kernel of one step over `ids` (all rows, logits and sampling for the last)
+   * in the reserved slot, from timestamp queries. For `synapse bench --profile`.
+   */
+  async profile(ids: readonly number[]): Promise<{ label: string; us: number }[]> {
+    const b = this.buffers, n = ids.length, slot = this.limits.maxSeqs - 1;
+    const q = this.#gpu.device.queue;
+    q.writeBuffer(b.sampleSel, 0, new Uint32Array([n - 1]));
+    q.writeBuffer(b.sampleSlot, 0, new Uint32Array([slot]));
+    const program = this.program({ rows: n, sampleRows: 1, decode: false });
+    this.#runScratch(ids, -1, program); // warm-up, and it writes the rows' inputs
+    return await program.profile();
+  }
+
   /** Submits `program` over `ids` as rows of the reserved last slot. */
   #runScratch(ids: readonly number[], adapterSlot: number, program: Program): void {
     const q = this.#gpu.device.queue, b = this.buffers, n = ids.length;

@@ -199,6 +199,22 @@ export class GpuModel implements Model {
     return await this.#forward.lastLogits(promptIds, this.#adapterSlot(adapter));
   }
 
+  /**
+   * GPU microseconds of each kernel of one forward step over `ids` (timestamp queries; needs an
+   * adapter with timestamp-query). `ids.length` 1 approximates a decode step.
+   */
+  async profileStep(ids: readonly number[]): Promise<{ label: string; us: number }[]> {
+    this.#assertOpen();
+    if (!this.#gpu.info.hasTimestamps) {
+      throw new GenerateError("this GPU adapter has no timestamp queries");
+    }
+    this.#maxTokens({ promptIds: ids });
+    if (ids.length > this.#forward.limits.maxRows) {
+      throw new GenerateError(`profiling is limited to ${this.#forward.limits.maxRows} tokens`);
+    }
+    return await this.#forward.profile(ids);
+  }
+
   async embed(ids: readonly number[]): Promise<Float32Array> {
     this.#assertOpen();
     this.#maxTokens({ promptIds: ids });

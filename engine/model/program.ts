@@ -7,6 +7,7 @@
 import type { Gpu } from "../gpu/mod.ts";
 
 interface Launch {
+  label: string;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   x: number;
@@ -63,7 +64,7 @@ export class Program {
     if (Array.isArray(groups)) [x, y] = groups;
     else if (groups <= MAX_GRID) [x, y] = [groups, 1];
     else [x, y] = [MAX_GRID, Math.ceil(groups / MAX_GRID)];
-    this.#launches.push({ pipeline, bindGroup, x, y });
+    this.#launches.push({ label, pipeline, bindGroup, x, y });
   }
 
   /** Replays every launch into `pass`. */
@@ -73,6 +74,42 @@ export class Program {
       pass.setBindGroup(0, l.bindGroup);
       pass.dispatchWorkgroups(l.x, l.y);
     }
+  }
+
+  /**
+   * Replays every launch in a pass of its own with timestamps around it (needs the
+   * timestamp-query feature); resolves to each launch's label and GPU microseconds.
+   */
+  async profile(): Promise<{ label: string; us: number }[]> {
+    const dev = this.#gpu.device, n = this.#launches.length;
+    const querySet = dev.createQuerySet({ type: "timestamp", count: 2 * n });
+    const resolved = dev.createBuffer({
+      size: 16 * n,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    const enc = dev.createCommandEncoder();
+    this.#launches.forEach((l, i) => {
+      const pass = enc.beginComputePass({
+        timestampWrites: {
+          querySet,
+          beginningOfPassWriteIndex: 2 * i,
+          endOfPassWriteIndex: 2 * i + 1,
+        },
+      });
+      pass.setPipeline(l.pipeline);
+      pass.setBindGroup(0, l.bindGroup);
+      pass.dispatchWorkgroups(l.x, l.y);
+      pass.end();
+    });
+    enc.resolveQuerySet(querySet, 0, 2 * n, resolved, 0);
+    dev.queue.submit([enc.finish()]);
+    const times = new BigUint64Array(await this.#gpu.read(resolved, 16 * n));
+    querySet.destroy();
+    resolved.destroy();
+    return this.#launches.map((l, i) => ({
+      label: l.label,
+      us: Number(times[2 * i + 1] - times[2 * i]) / 1000,
+    }));
   }
 
   /** Frees the program's uniform buffers. */
