@@ -5,7 +5,7 @@
  * adapters costs one kernel, not one per adapter. Two schedules:
  * - per-thread: one invocation per output feature and no barriers, for software rasterizers
  *   (llvmpipe), where barriers cost more than everything else;
- * - cooperative: 16 invocations share each output feature so consecutive lanes read consecutive
+ * - cooperative: 16 or 64 invocations share each output feature so consecutive lanes read consecutive
  *   bytes of the weight row (coalesced), reduced through workgroup memory; for real GPUs.
  * @module
  */
@@ -41,14 +41,18 @@ export interface MatmulSpec {
 
 /** Rows of x folded into one pass over a weight row. */
 export const MATMUL_ROW_BLOCK = 8;
-/** Invocations per output feature in the cooperative schedule. */
-const LANES = 16;
-/** Output features per workgroup of 64 in the cooperative schedule. */
-export const MATMUL_COOP_OUTPUTS = 64 / LANES;
+/**
+ * Invocations per output feature in the cooperative schedule: 16 for short rows, the whole
+ * workgroup for rows of 2048+ (few outputs with long rows, like the FFN down projection, would
+ * otherwise leave most of the GPU idle; profiled on the H200).
+ */
+export function matmulLanes(k: number): number {
+  return k >= 2048 ? 64 : 16;
+}
 
-/** Workgroups to dispatch for `nCount` outputs. */
-export function matmulGroups(nCount: number, cooperative: boolean): number {
-  return Math.ceil(nCount / (cooperative ? MATMUL_COOP_OUTPUTS : 64));
+/** Workgroups to dispatch for `nCount` outputs of rows `k` long. */
+export function matmulGroups(nCount: number, cooperative: boolean, k: number): number {
+  return Math.ceil(nCount / (cooperative ? 64 / matmulLanes(k) : 64));
 }
 
 /**
@@ -110,7 +114,7 @@ fn finish(r: u32, n: u32, dotValue: f32) {
   if (![1, 2, 4, 8].includes(rb)) {
     throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
   }
-  return header + (spec.cooperative ? cooperativeMain(dual) : perThreadMain(dual));
+  return header + (spec.cooperative ? cooperativeMain(dual, matmulLanes(k)) : perThreadMain(dual));
 }
 
 /** Bindings, decoder and epilogue of the gated FFN mode. */
@@ -182,10 +186,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }`;
 }
 
-function cooperativeMain(dual: boolean): string {
+function cooperativeMain(dual: boolean, lanes: number): string {
   const red = 64 * MATMUL_ROW_BLOCK;
   return /* wgsl */ `
-const LANES = ${LANES}u;
+const LANES = ${lanes}u;
 var<workgroup> red: array<f32, ${dual ? 2 * red : red}>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,

@@ -9,10 +9,10 @@ export { swigluKernel, swigluRef } from "./swiglu.ts";
 export {
   embedKernel,
   loraDownKernel,
-  MATMUL_COOP_OUTPUTS,
   MATMUL_ROW_BLOCK,
   matmulGroups,
   matmulKernel,
+  matmulLanes,
   type MatmulSpec,
 } from "./matmul.ts";
 export { ropeKvKernel, type RopeKvSpec } from "./rope_kv.ts";

@@ -295,7 +295,7 @@ export class ForwardPass {
       rowBlock: rowBlockFor(rows),
     });
     const params = new Uint32Array([rows, f, 0, f, 0, 0, 0, 0]);
-    p.add(code, "gate+up+swiglu", matmulGroups(f, cooperative), [
+    p.add(code, "gate+up+swiglu", matmulGroups(f, cooperative, gate.cols), [
       a.xn,
       gate.chunks[0].buffer,
       a.h,
@@ -376,7 +376,7 @@ export class ForwardPass {
         0,
       ]);
       // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
-      p.add(code, label, matmulGroups(ch.rowCount, cooperative), [
+      p.add(code, label, matmulGroups(ch.rowCount, cooperative, W.cols), [
         x,
         ch.buffer,
         y,

@@ -1,0 +1,90 @@
+/**
+ * The matmul kernel against a CPU reference (decode with dequantizeRow, dot in f64), for both
+ * schedules, short and long rows (16 and 64 lanes), several encodings and the gated FFN mode.
+ */
+import assert from "node:assert/strict";
+import {
+  dequantizeRow,
+  GgmlType,
+  matmulGroups,
+  matmulKernel,
+  quantize,
+} from "../../kernels/mod.ts";
+import { acquireGpu } from "../../engine/gpu/mod.ts";
+import { Program } from "../../engine/model/program.ts";
+
+const gpu = await acquireGpu();
+
+function random(n: number, seed: number): Float32Array {
+  let x = seed;
+  return Float32Array.from({ length: n }, () => {
+    x = (x * 1664525 + 1013904223) >>> 0;
+    return (x / 2 ** 32 - 0.5) * 2;
+  });
+}
+
+async function run(
+  type: GgmlType,
+  k: number,
+  n: number,
+  rows: number,
+  cooperative: boolean,
+  gated: boolean,
+): Promise<{ got: Float32Array; want: Float32Array }> {
+  const wq = quantize(type, random(n * k, 1));
+  const uq = quantize(type, random(n * k, 2));
+  const x = random(rows * k, 3);
+  const wf = dequantizeRow(type, wq, n * k), uf = dequantizeRow(type, uq, n * k);
+  const want = new Float32Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < n; o++) {
+      let g = 0, u = 0;
+      for (let i = 0; i < k; i++) {
+        g += x[r * k + i] * wf[o * k + i];
+        u += x[r * k + i] * uf[o * k + i];
+      }
+      want[r * n + o] = gated ? g / (1 + Math.exp(-g)) * u : g;
+    }
+  }
+  const y = gpu.storage(rows * n * 4, "y");
+  const p = new Program(gpu);
+  const code = matmulKernel({
+    type,
+    upType: gated ? type : undefined,
+    k,
+    n,
+    bias: false,
+    loraRank: 0,
+    cooperative,
+    rowBlock: rows >= 4 ? 4 : 1,
+  });
+  p.add(code, "mm", matmulGroups(n, cooperative, k), [
+    gpu.storage(x.byteLength, "x", x),
+    gpu.storage(wq.byteLength, "w", wq),
+    y,
+    { params: new Uint32Array([rows, n, 0, n, 0, 0, 0, 0]) },
+    ...(gated ? [null, null, null, null, null, gpu.storage(uq.byteLength, "u", uq)] : []),
+  ]);
+  const enc = gpu.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  p.encode(pass);
+  pass.end();
+  gpu.device.queue.submit([enc.finish()]);
+  return { got: new Float32Array(await gpu.read(y, rows * n * 4)), want };
+}
+
+for (const cooperative of [false, true]) {
+  for (const [type, k] of [[GgmlType.F16, 256], [GgmlType.Q8_0, 2048], [GgmlType.Q4_K, 2048]]) {
+    for (const gated of [false, true]) {
+      const what = `${cooperative ? "cooperative" : "per-thread"} ${GgmlType[type]} K=${k}` +
+        (gated ? " gated" : "");
+      Deno.test(`matmul ${what} equals the CPU reference`, async () => {
+        const { got, want } = await run(type, k, 12, 5, cooperative, gated);
+        for (let i = 0; i < want.length; i++) {
+          const tol = 1e-3 * (1 + Math.abs(want[i]));
+          assert.ok(Math.abs(got[i] - want[i]) <= tol, `${i}: ${got[i]} vs ${want[i]}`);
+        }
+      });
+    }
+  }
+}
