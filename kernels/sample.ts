@@ -21,14 +21,18 @@ export const SEQ_STATE_WORDS = 4;
 /**
  * WGSL. Bindings: 0 logits [rows][V], 1 row→slot map, 2 seq params, 3 seq state, 4 out ring,
  * 5 params {rows}, 6 masks [slots][V/32], 7 generated-token counts [slots][V] (penalties).
- * One workgroup per logits row.
+ * One workgroup per logits row; GPUs want the largest workgroup (the vocabulary is scanned by
+ * one workgroup), software adapters a small one (their barriers cost per invocation).
  */
-export function sampleKernel(vocab: number): string {
+export function sampleKernel(vocab: number, workgroupSize = 256): string {
+  if (workgroupSize & (workgroupSize - 1)) {
+    throw new RangeError("workgroup size must be a power of 2");
+  }
   return /* wgsl */ `
 const V = ${vocab}u;
 const MW = ${Math.ceil(vocab / 32)}u;
-const WG = 256u;
-const CH = ${Math.ceil(vocab / 256)}u;
+const WG = ${workgroupSize}u;
+const CH = ${Math.ceil(vocab / workgroupSize)}u;
 const REC = ${SAMPLE_RECORD_WORDS}u;
 const RING = ${SAMPLE_RING}u;
 const NEG = -3.0e38;

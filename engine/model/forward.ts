@@ -192,7 +192,7 @@ export class ForwardPass {
         yOff: 0,
         accumulate: false,
       });
-      p.add(sampleKernel(c.vocabSize), "sample", s, [
+      p.add(sampleKernel(c.vocabSize, this.limits.cooperativeMatmul ? 1024 : 256), "sample", s, [
         b.logits,
         b.sampleSlot,
         b.seqParams,

@@ -127,3 +127,20 @@ Deno.test("penalties: a repetition penalty of 1 and zero presence change nothing
   assert.throws(() => m.generate({ promptIds: [1], sampling: { repetitionPenalty: 0 } }), /> 0/);
   assert.throws(() => m.generate({ promptIds: [1], sampling: { temperature: NaN } }), /finite/);
 });
+
+Deno.test("sampling: the GPU schedule (1024-wide sampler) repeats with a seed and top-k 1 is greedy", async () => {
+  const m = await loadModel("default", { cooperativeMatmul: true, maxSequences: 2 });
+  try {
+    const greedy = await sample(m, {}, 6);
+    assert.deepEqual(await sample(m, { temperature: 3, topK: 1, seed: 9 }, 6), greedy);
+    const a = await sample(m, { temperature: 1, seed: 5 }, 6);
+    assert.deepEqual(await sample(m, { temperature: 1, seed: 5 }, 6), a);
+    assert.deepEqual(
+      greedy,
+      await sample(await model(), {}, 6),
+      "same greedy ids on both schedules",
+    );
+  } finally {
+    m.close();
+  }
+});
