@@ -243,10 +243,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
 /**
  * WGSL for the LoRA down projection `u[r, j] = A[slot(r)][j, :] . x[r, :]` (zero for rows
  * without an adapter). Bindings: 0 x, 1 A [slots][rank][K], 2 u, 3 row adapter slots,
- * 4 params {rows}. One workgroup per row.
+ * 4 params {rows}. Per-thread (software adapters): one workgroup per row, an invocation per j,
+ * dispatch `rows`. Cooperative (GPUs): 64 lanes share each (row, j) dot product, dispatch
+ * `[rows, rank]`; a serial loop over K per invocation left LoRA batches latency-bound there.
  */
-export function loraDownKernel(k: number, rank: number): string {
-  return /* wgsl */ `
+export function loraDownKernel(k: number, rank: number, cooperative = false): string {
+  const header = /* wgsl */ `
 const K = ${k}u;
 const RMAX = ${rank}u;
 struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
@@ -255,6 +257,9 @@ struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(2) var<storage, read_write> u: array<f32>;
 @group(0) @binding(3) var<storage, read> rowAdapter: array<i32>;
 @group(0) @binding(4) var<uniform> p: Params;
+`;
+  if (!cooperative) {
+    return header + /* wgsl */ `
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let r = wg.x;
@@ -268,6 +273,32 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
     u[r * RMAX + j] = s;
   }
+}`;
+  }
+  return header + /* wgsl */ `
+var<workgroup> red: array<f32, 64>;
+var<workgroup> slotOf: i32;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let r = wg.x;
+  let j = wg.y;
+  if (r >= p.rows) { return; }
+  if (lid.x == 0u) { slotOf = rowAdapter[r]; }
+  let a = workgroupUniformLoad(&slotOf);
+  if (a < 0) {
+    if (lid.x == 0u) { u[r * RMAX + j] = 0.0; }
+    return;
+  }
+  let base = (u32(a) * RMAX + j) * K;
+  var s = 0.0;
+  for (var kk = lid.x; kk < K; kk += 64u) { s += la[base + kk] * x[r * K + kk]; }
+  red[lid.x] = s;
+  workgroupBarrier();
+  for (var st = 32u; st > 0u; st >>= 1u) {
+    if (lid.x < st) { red[lid.x] += red[lid.x + st]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { u[r * RMAX + j] = red[0]; }
 }`;
 }
 

@@ -263,6 +263,14 @@ export class ForwardPass {
     });
   }
 
+  #loraDown(k: number, rank: number): string {
+    return loraDownKernel(k, rank, this.limits.cooperativeMatmul);
+  }
+
+  #loraGrid(rows: number, rank: number): number | [number, number] {
+    return this.limits.cooperativeMatmul ? [rows, rank] : rows;
+  }
+
   /** Gate and up projections with SwiGLU in one kernel: `h = silu(xn Wg) * (xn Wu)`. */
   #gatedFfn(p: Program, layer: number, gate: GpuMatrix, up: GpuMatrix, rows: number): void {
     const a = this.#act, pool = this.#lora, f = this.#c.ffnSize;
@@ -272,13 +280,18 @@ export class ForwardPass {
       for (const m of ["gate", "up"] as const) {
         const { a: A, b: B } = pool.buffers(layer, m);
         const u = this.#loraU.get(m)!;
-        p.add(loraDownKernel(gate.cols, pool.rank), `lora down ${m}`, rows, [
-          a.xn,
-          A,
-          u,
-          this.buffers.rowAdapter,
-          prm(rows),
-        ]);
+        p.add(
+          this.#loraDown(gate.cols, pool.rank),
+          `lora down ${m}`,
+          this.#loraGrid(rows, pool.rank),
+          [
+            a.xn,
+            A,
+            u,
+            this.buffers.rowAdapter,
+            prm(rows),
+          ],
+        );
         if (m === "gate") lora.splice(0, 4, u, B, this.buffers.rowAdapter, pool.scales);
         else lora2.push(u, B);
       }
@@ -326,7 +339,7 @@ export class ForwardPass {
     if (pool) {
       const { a, b } = pool.buffers(layer, m);
       const u = this.#loraU.get(m)!;
-      p.add(loraDownKernel(W.cols, pool.rank), `lora down ${m}`, rows, [
+      p.add(this.#loraDown(W.cols, pool.rank), `lora down ${m}`, this.#loraGrid(rows, pool.rank), [
         x,
         a,
         u,

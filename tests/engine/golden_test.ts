@@ -75,9 +75,19 @@ Deno.test("golden: the cooperative (GPU) matmul schedule gives the same logits a
         assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
       });
     }
-    const c = cases.find((c) => c.adapter === "lists")!;
-    const r = await m.generate({ promptIds: c.prompt_ids, adapter: "lists", maxTokens: 8 }).result;
-    assert.deepEqual(r.ids, c.greedy_ids);
+    await m.loadAdapter("math", `${FIXTURE_DIR}/adapters/math`);
+    // Two adapters in one batch: each row gathers its own LoRA delta.
+    const mixed = [
+      cases.find((c) => c.adapter === "lists")!,
+      cases.find((c) => c.adapter === "math")!,
+    ];
+    const results = await Promise.all(
+      mixed.map((c) =>
+        m.generate({ promptIds: c.prompt_ids, adapter: c.adapter, maxTokens: c.greedy_ids.length })
+          .result
+      ),
+    );
+    results.forEach((r, i) => assert.deepEqual(r.ids, mixed[i].greedy_ids));
   } finally {
     m.close();
   }
