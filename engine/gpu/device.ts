@@ -135,13 +135,15 @@ export class Gpu {
 
 /**
  * Opens the best WebGPU adapter and a device with its maximum buffer limits.
- * Throws `GpuError` with advice when no adapter exists.
+ * Throws `GpuError` with advice when no adapter exists. `webgpu` defaults to `navigator.gpu` (null: none).
  */
-export async function acquireGpu(): Promise<Gpu> {
-  if (!("gpu" in navigator) || !navigator.gpu) {
+export async function acquireGpu(
+  webgpu: Pick<GPU, "requestAdapter"> | null = navigator.gpu ?? null,
+): Promise<Gpu> {
+  if (!webgpu) {
     throw new GpuError("WebGPU is not available in this Deno build (navigator.gpu is missing)");
   }
-  const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
+  const adapter = await webgpu.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) {
     throw new GpuError(
       "no WebGPU adapter found: install a Vulkan driver (GPU) or Mesa's llvmpipe (CPU fallback)",
