@@ -14,6 +14,8 @@ export {
   matmulKernel,
   matmulLanes,
   type MatmulSpec,
+  matmulTileable,
+  matmulTiledGrid,
 } from "./matmul.ts";
 export { ropeKvKernel, type RopeKvSpec } from "./rope_kv.ts";
 export { attentionKernel, type AttentionSpec } from "./attention.ts";
