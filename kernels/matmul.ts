@@ -32,12 +32,6 @@ export interface MatmulSpec {
    */
   rowBlock?: number;
   /**
-   * Tiled schedule for many rows (prefill): each workgroup decodes a 64-output x 32-k weight tile
-   * once into workgroup memory and reuses it for 32 rows. Needs K % 32 == 0. Dispatch
-   * `[ceil(nCount / 64), ceil(rows / 32)]` (see `matmulGrid`).
-   */
-  tiled?: boolean;
-  /**
    * Gated FFN mode: W is the gate, `upType` the encoding of a second weight (binding 9, LoRA
    * at 10-11) read in the same pass, and the output is `silu(gate) * up` (no bias, no
    * accumulate). Saves two dispatches per layer over gate, up and SwiGLU apart.
@@ -54,18 +48,6 @@ export const MATMUL_ROW_BLOCK = 8;
  */
 export function matmulLanes(k: number): number {
   return k >= 2048 ? 64 : 16;
-}
-
-const TILE_N = 64, TILE_M = 32, TILE_K = 32;
-
-/** Whether the tiled schedule can serve rows `k` long. */
-export function matmulTileable(k: number): boolean {
-  return k % TILE_K === 0;
-}
-
-/** Grid of the tiled schedule for `nCount` outputs and `rows` rows. */
-export function matmulTiledGrid(nCount: number, rows: number): [number, number] {
-  return [Math.ceil(nCount / TILE_N), Math.ceil(rows / TILE_M)];
 }
 
 /** Workgroups to dispatch for `nCount` outputs of rows `k` long. */
@@ -132,10 +114,6 @@ fn finish(r: u32, n: u32, dotValue: f32) {
   if (![1, 2, 4, 8].includes(rb)) {
     throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
   }
-  if (spec.tiled) {
-    if (k % TILE_K !== 0) throw new RangeError(`matmul: tiled needs K % ${TILE_K} == 0, K=${k}`);
-    return header + tiledMain(dual);
-  }
   return header + (spec.cooperative ? cooperativeMain(dual, matmulLanes(k)) : perThreadMain(dual));
 }
 
@@ -175,68 +153,6 @@ fn finish2(r: u32, n: u32, gateDot: f32, upDot: f32) {
   y[r * p.ldy + p.yOff + col] = g / (1.0 + exp(-g)) * v;
 }
 `;
-}
-
-function tiledMain(dual: boolean): string {
-  // 64 invocations: og = t % 16 owns outputs og*4..+3, rg = t / 16 owns rows rg*8..+7.
-  return /* wgsl */ `
-var<workgroup> xs: array<vec4<f32>, ${TILE_M * TILE_K / 4}>;
-var<workgroup> ws: array<vec4<f32>, ${TILE_N * TILE_K / 4}>;
-${dual ? `var<workgroup> ws2: array<vec4<f32>, ${TILE_N * TILE_K / 4}>;` : ""}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let t = lid.x;
-  let n0 = wg.x * ${TILE_N}u;
-  let r0 = wg.y * ${TILE_M}u;
-  let og = t % 16u;
-  let rg = t / 16u;
-  var acc = array<array<f32, 8>, 4>();
-  ${dual ? "var acc2 = array<array<f32, 8>, 4>();" : ""}
-  for (var k0 = 0u; k0 < K; k0 += ${TILE_K}u) {
-    for (var i = 0u; i < 4u; i++) {
-      let idx = t + i * 64u;
-      let row = idx / 8u;
-      let q = idx % 8u;
-      var v = vec4<f32>(0.0);
-      if (r0 + row < p.rows) { v = x[((r0 + row) * K + k0) / 4u + q]; }
-      xs[idx] = v;
-    }
-    for (var i = 0u; i < 8u; i++) {
-      let idx = t + i * 64u;
-      let o = idx / 8u;
-      let q = idx % 8u;
-      var v = vec4<f32>(0.0);
-      ${dual ? "var v2 = vec4<f32>(0.0);" : ""}
-      if (n0 + o < p.nCount) {
-        v = load4_w((n0 + o) * ROW_BYTES, k0 + q * 4u);
-        ${dual ? "v2 = load4_w2((n0 + o) * ROW_BYTES2, k0 + q * 4u);" : ""}
-      }
-      ws[idx] = v;
-      ${dual ? "ws2[idx] = v2;" : ""}
-    }
-    workgroupBarrier();
-    for (var q = 0u; q < 8u; q++) {
-      for (var i = 0u; i < 8u; i++) {
-        let xv = xs[(rg * 8u + i) * 8u + q];
-        for (var j = 0u; j < 4u; j++) {
-          acc[j][i] += dot(xv, ws[(og * 4u + j) * 8u + q]);
-          ${dual ? "acc2[j][i] += dot(xv, ws2[(og * 4u + j) * 8u + q]);" : ""}
-        }
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var i = 0u; i < 8u; i++) {
-    let r = r0 + rg * 8u + i;
-    if (r >= p.rows) { break; }
-    for (var j = 0u; j < 4u; j++) {
-      let n = n0 + og * 4u + j;
-      if (n < p.nCount) {
-        ${dual ? "finish2(r, n, acc[j][i], acc2[j][i]);" : "finish(r, n, acc[j][i]);"}
-      }
-    }
-  }
-}`;
 }
 
 function perThreadMain(dual: boolean): string {

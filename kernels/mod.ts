@@ -14,8 +14,6 @@ export {
   matmulKernel,
   matmulLanes,
   type MatmulSpec,
-  matmulTileable,
-  matmulTiledGrid,
 } from "./matmul.ts";
 export { ropeKvKernel, type RopeKvSpec } from "./rope_kv.ts";
 export { attentionKernel, type AttentionSpec } from "./attention.ts";

@@ -12,8 +12,6 @@ import {
   loraDownKernel,
   matmulGroups,
   matmulKernel,
-  matmulTileable,
-  matmulTiledGrid,
   rmsnormKernel,
   ropeKvKernel,
   SAMPLE_RECORD_WORDS,
@@ -299,10 +297,8 @@ export class ForwardPass {
       }
     }
     const cooperative = this.limits.cooperativeMatmul;
-    const tiled = cooperative && rows >= TILED_MIN_ROWS && matmulTileable(gate.cols);
     const code = matmulKernel({
       type: gate.type,
-      tiled,
       upType: up.type,
       k: gate.cols,
       n: f,
@@ -312,8 +308,7 @@ export class ForwardPass {
       rowBlock: rowBlockFor(rows),
     });
     const params = new Uint32Array([rows, f, 0, f, 0, 0, 0, 0]);
-    const grid = tiled ? matmulTiledGrid(f, rows) : matmulGroups(f, cooperative, gate.cols);
-    p.add(code, "gate+up+swiglu", grid, [
+    p.add(code, "gate+up+swiglu", matmulGroups(f, cooperative, gate.cols), [
       a.xn,
       gate.chunks[0].buffer,
       a.h,
@@ -373,10 +368,8 @@ export class ForwardPass {
   ): void {
     const pool = this.#lora;
     const cooperative = this.limits.cooperativeMatmul;
-    const tiled = cooperative && rows >= TILED_MIN_ROWS && matmulTileable(W.cols);
     const code = matmulKernel({
       type: W.type,
-      tiled,
       k: W.cols,
       n: W.rows,
       bias: !!o.bias,
@@ -396,10 +389,7 @@ export class ForwardPass {
         0,
       ]);
       // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
-      const grid = tiled
-        ? matmulTiledGrid(ch.rowCount, rows)
-        : matmulGroups(ch.rowCount, cooperative, W.cols);
-      p.add(code, label, grid, [
+      p.add(code, label, matmulGroups(ch.rowCount, cooperative, W.cols), [
         x,
         ch.buffer,
         y,
@@ -475,9 +465,6 @@ export class ForwardPass {
     for (const buf of Object.values(this.buffers)) buf.destroy();
   }
 }
-
-/** Rows from which GPUs use the tiled (prefill) matmul. */
-const TILED_MIN_ROWS = 16;
 
 /** Accumulators per weight pass: the batch size, rounded down to 1, 2, 4 or 8. */
 function rowBlockFor(rows: number): number {
