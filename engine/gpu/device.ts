@@ -24,6 +24,9 @@ export class Gpu {
   #lost = false;
   #allocated = 0;
   #peak = 0;
+  /** Free readback buffers by size: only device.destroy() returns VRAM, so they are reused. */
+  #staging = new Map<number, GPUBuffer[]>();
+  #stagingCreated = 0;
 
   constructor(device: GPUDevice, info: GpuInfo) {
     this.device = device;
@@ -108,21 +111,46 @@ export class Gpu {
     return buffer;
   }
 
+  /** Readback buffers created so far (they are pooled, so this stays small). */
+  get stagingBuffersCreated(): number {
+    return this.#stagingCreated;
+  }
+
+  /**
+   * A mappable readback buffer of at least `bytes` (sizes round up to a power of two), from the
+   * pool when one is free. Hand it back with `releaseStaging` once unmapped.
+   */
+  takeStaging(bytes: number): GPUBuffer {
+    const size = 2 ** Math.ceil(Math.log2(Math.max(256, bytes)));
+    const pooled = this.#staging.get(size)?.pop();
+    if (pooled) return pooled;
+    this.#stagingCreated++;
+    return this.device.createBuffer({
+      label: "readback",
+      size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Returns an unmapped readback buffer to the pool. */
+  releaseStaging(buffer: GPUBuffer): void {
+    const free = this.#staging.get(buffer.size) ?? [];
+    free.push(buffer);
+    this.#staging.set(buffer.size, free);
+  }
+
   /** Copies `bytes` bytes of `src` back to the CPU (one mapAsync: costly, batch your reads). */
   async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
     if (this.#lost) throw new GpuError("the GPU device was lost");
     const size = Math.ceil(bytes / 4) * 4;
-    const staging = this.device.createBuffer({
-      size,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const staging = this.takeStaging(size);
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(src, offset, staging, 0, size);
     this.device.queue.submit([enc.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
-    const out = staging.getMappedRange().slice(0, bytes);
+    const out = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
-    staging.destroy();
+    this.releaseStaging(staging);
     return out;
   }
 

@@ -237,10 +237,7 @@ export class Scheduler {
       pass.end();
       for (const s of batch) s.pendingSteps += steps;
     }
-    const staging = dev.createBuffer({
-      size: this.#stateBytes + this.#ringBytes,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const staging = this.#gpu.takeStaging(this.#stateBytes + this.#ringBytes);
     enc.copyBufferToBuffer(b.seqState, 0, staging, 0, this.#stateBytes);
     enc.copyBufferToBuffer(b.outRing, 0, staging, this.#stateBytes, this.#ringBytes);
     q.submit([enc.finish()]);
@@ -251,9 +248,9 @@ export class Scheduler {
 
   async #process(rb: Readback): Promise<void> {
     await rb.done;
-    const data = rb.staging.getMappedRange().slice(0);
+    const data = rb.staging.getMappedRange(0, this.#stateBytes + this.#ringBytes).slice(0);
     rb.staging.unmap();
-    rb.staging.destroy();
+    this.#gpu.releaseStaging(rb.staging);
     this.#processed = rb.id;
     const state = new Uint32Array(data, 0, this.#stateBytes / 4);
     const ringU = new Uint32Array(data, this.#stateBytes);

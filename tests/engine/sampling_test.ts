@@ -144,3 +144,16 @@ Deno.test("sampling: the GPU schedule (1024-wide sampler) repeats with a seed an
     m.close();
   }
 });
+
+Deno.test("readbacks reuse pooled buffers: repeated generations and embeddings create none", async () => {
+  const m = await model();
+  await sample(m, {}, 4);
+  await m.embed(m.encode(PROMPT));
+  const before = m.gpu.stagingBuffersCreated;
+  for (let i = 0; i < 10; i++) {
+    await sample(m, { temperature: 1, seed: i }, 6);
+    await m.embed(m.encode(`${PROMPT} ${i}`));
+  }
+  // Pipelined readbacks may hold one more buffer in flight than the warm-up did.
+  assert.ok(m.gpu.stagingBuffersCreated - before <= 2, `${m.gpu.stagingBuffersCreated - before}`);
+});
