@@ -274,28 +274,12 @@ export class ForwardPass {
   /** Gate and up projections with SwiGLU in one kernel: `h = silu(xn Wg) * (xn Wu)`. */
   #gatedFfn(p: Program, layer: number, gate: GpuMatrix, up: GpuMatrix, rows: number): void {
     const a = this.#act, pool = this.#lora, f = this.#c.ffnSize;
-    const lora: (GPUBuffer | null)[] = [null, null, null, null];
-    const lora2: GPUBuffer[] = [];
-    if (pool) {
-      for (const m of ["gate", "up"] as const) {
-        const { a: A, b: B } = pool.buffers(layer, m);
-        const u = this.#loraU.get(m)!;
-        p.add(
-          this.#loraDown(gate.cols, pool.rank),
-          `lora down ${m}`,
-          this.#loraGrid(rows, pool.rank),
-          [
-            a.xn,
-            A,
-            u,
-            this.buffers.rowAdapter,
-            prm(rows),
-          ],
-        );
-        if (m === "gate") lora.splice(0, 4, u, B, this.buffers.rowAdapter, pool.scales);
-        else lora2.push(u, B);
-      }
-    }
+    const g = this.#loraDownStep(p, layer, "gate", a.xn, gate.cols, rows);
+    const u = this.#loraDownStep(p, layer, "up", a.xn, up.cols, rows);
+    const lora = g && pool
+      ? [g.u, g.b, this.buffers.rowAdapter, pool.scales]
+      : [null, null, null, null];
+    const lora2 = u ? [u.u, u.b] : [];
     const cooperative = this.limits.cooperativeMatmul;
     const code = matmulKernel({
       type: gate.type,
@@ -320,6 +304,27 @@ export class ForwardPass {
     ]);
   }
 
+  /**
+   * Records `u = A x` for projection `m` when adapters are resident; returns `u` and the B
+   * matrices the projection's epilogue needs, or undefined without adapters.
+   */
+  #loraDownStep(
+    p: Program,
+    layer: number,
+    m: LoraModule,
+    x: GPUBuffer,
+    k: number,
+    rows: number,
+  ): { u: GPUBuffer; b: GPUBuffer } | undefined {
+    const pool = this.#lora;
+    if (!pool) return undefined;
+    const { a, b } = pool.buffers(layer, m);
+    const u = this.#loraU.get(m)!;
+    const bufs = [x, a, u, this.buffers.rowAdapter, prm(rows)];
+    p.add(this.#loraDown(k, pool.rank), `lora down ${m}`, this.#loraGrid(rows, pool.rank), bufs);
+    return { u, b };
+  }
+
   /** A projection with its LoRA delta (when adapters are resident) and optional bias. */
   #lin(
     p: Program,
@@ -334,20 +339,7 @@ export class ForwardPass {
     accumulate: boolean,
     bias?: GPUBuffer,
   ): void {
-    const pool = this.#lora;
-    let lora: { u: GPUBuffer; b: GPUBuffer } | undefined;
-    if (pool) {
-      const { a, b } = pool.buffers(layer, m);
-      const u = this.#loraU.get(m)!;
-      p.add(this.#loraDown(W.cols, pool.rank), `lora down ${m}`, this.#loraGrid(rows, pool.rank), [
-        x,
-        a,
-        u,
-        this.buffers.rowAdapter,
-        prm(rows),
-      ]);
-      lora = { u, b };
-    }
+    const lora = this.#loraDownStep(p, layer, m, x, W.cols, rows);
     this.#matmul(p, `${m} proj`, W, x, y, rows, { ldy, yOff, accumulate, bias, lora });
   }
 
