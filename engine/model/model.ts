@@ -141,7 +141,7 @@ export class GpuModel implements Model {
     const seq = new Sequence(
       request,
       adapterSlot,
-      this.#maxTokens(request),
+      this.#checkRequest(request),
       new Set([...(request.ignoreEos ? [] : this.info.stopIds), ...(request.stopIds ?? [])]),
     );
     if (adapterSlot >= 0) {
@@ -160,7 +160,8 @@ export class GpuModel implements Model {
     return a.slot;
   }
 
-  #maxTokens(req: GenerateRequest): number {
+  /** Validates a request (prompt, ids, sampling values) and returns its token budget. */
+  #checkRequest(req: GenerateRequest): number {
     const n = req.promptIds.length;
     const ctx = this.info.contextLength;
     if (n === 0) throw new GenerateError("the prompt is empty");
@@ -192,7 +193,7 @@ export class GpuModel implements Model {
    */
   async lastLogits(promptIds: readonly number[], adapter?: string | null): Promise<Float32Array> {
     this.#assertOpen();
-    this.#maxTokens({ promptIds });
+    this.#checkRequest({ promptIds });
     if (promptIds.length > this.#forward.limits.maxRows) {
       throw new GenerateError(`lastLogits is limited to ${this.#forward.limits.maxRows} tokens`);
     }
@@ -208,7 +209,7 @@ export class GpuModel implements Model {
     if (!this.#gpu.info.hasTimestamps) {
       throw new GenerateError("this GPU adapter has no timestamp queries");
     }
-    this.#maxTokens({ promptIds: ids });
+    this.#checkRequest({ promptIds: ids });
     if (ids.length > this.#forward.limits.maxRows) {
       throw new GenerateError(`profiling is limited to ${this.#forward.limits.maxRows} tokens`);
     }
@@ -217,7 +218,7 @@ export class GpuModel implements Model {
 
   async embed(ids: readonly number[]): Promise<Float32Array> {
     this.#assertOpen();
-    this.#maxTokens({ promptIds: ids });
+    this.#checkRequest({ promptIds: ids });
     if (ids.length > this.#forward.limits.maxRows) {
       throw new GenerateError(
         `embedding input is limited to ${this.#forward.limits.maxRows} tokens`,
