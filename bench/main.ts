@@ -81,6 +81,10 @@ export async function benchMain(
       if (values.json) print(JSON.stringify({ model: values.random ?? model, profile: prof }));
       else {
         print(`${values.random ?? model} on ${prof.device}`);
+        print(
+          `decode step, 16 per pass: ${prof.step.gpuUs.toFixed(0)} us GPU, ` +
+            `${prof.step.encodeUs.toFixed(0)} us CPU encoding`,
+        );
         print(formatProfile("decode step (1 row)", prof.decode));
         print(formatProfile("prefill chunk (256 rows)", prof.prefill));
       }

@@ -16,13 +16,21 @@ export interface KernelTime {
 export async function profileModel(
   model: string,
   prefillRows = 256,
-): Promise<{ device: string; decode: KernelTime[]; prefill: KernelTime[] }> {
+): Promise<
+  {
+    device: string;
+    step: { encodeUs: number; gpuUs: number };
+    decode: KernelTime[];
+    prefill: KernelTime[];
+  }
+> {
   const m = await loadModel(model);
   try {
     const ids = (n: number) => Array.from({ length: n }, (_, i) => 1000 + i);
     await m.profileStep(ids(1)); // compiles everything once
     return {
       device: m.gpu.info.description,
+      step: await m.timeSteps(16),
       decode: summarize(await m.profileStep(ids(1))),
       prefill: summarize(await m.profileStep(ids(prefillRows))),
     };

@@ -432,6 +432,38 @@ export class ForwardPass {
     return await program.profile();
   }
 
+  /**
+   * Timing of `steps` replays of the one-row step (logits and sampling included) encoded into
+   * one pass, as a decode submit is: CPU microseconds spent encoding per step and GPU
+   * microseconds per step from timestamps around the pass. Needs timestamp queries.
+   */
+  async timeSteps(steps: number): Promise<{ encodeUs: number; gpuUs: number }> {
+    const b = this.buffers, slot = this.limits.maxSeqs - 1, dev = this.#gpu.device;
+    dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array([0]));
+    dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array([slot]));
+    const program = this.program({ rows: 1, sampleRows: 1, decode: false });
+    this.#runScratch([1000], -1, program); // warm-up, and it writes the row's inputs
+    const querySet = dev.createQuerySet({ type: "timestamp", count: 2 });
+    const resolved = dev.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    const enc = dev.createCommandEncoder();
+    const pass = enc.beginComputePass({
+      timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+    });
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) program.encode(pass);
+    const encodeUs = (performance.now() - t0) * 1000 / steps;
+    pass.end();
+    enc.resolveQuerySet(querySet, 0, 2, resolved, 0);
+    dev.queue.submit([enc.finish()]);
+    const t = new BigUint64Array(await this.#gpu.read(resolved, 16));
+    querySet.destroy();
+    resolved.destroy();
+    return { encodeUs, gpuUs: Number(t[1] - t[0]) / 1000 / steps };
+  }
+
   /** Submits `program` over `ids` as rows of the reserved last slot. */
   #runScratch(ids: readonly number[], adapterSlot: number, program: Program): void {
     const q = this.#gpu.device.queue, b = this.buffers, n = ids.length;

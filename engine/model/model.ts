@@ -216,6 +216,15 @@ export class GpuModel implements Model {
     return await this.#forward.profile(ids);
   }
 
+  /** CPU encode and GPU time per decode-shaped step (`synapse bench --profile`). */
+  async timeSteps(steps: number): Promise<{ encodeUs: number; gpuUs: number }> {
+    this.#assertOpen();
+    if (!this.#gpu.info.hasTimestamps) {
+      throw new GenerateError("this GPU adapter has no timestamp queries");
+    }
+    return await this.#forward.timeSteps(steps);
+  }
+
   async embed(ids: readonly number[]): Promise<Float32Array> {
     this.#assertOpen();
     this.#checkRequest({ promptIds: ids });
