@@ -42,17 +42,28 @@ export interface MatmulSpec {
 /** Rows of x folded into one pass over a weight row. */
 export const MATMUL_ROW_BLOCK = 8;
 /**
- * Invocations per output feature in the cooperative schedule: 16 for short rows, the whole
- * workgroup for rows of 2048+ (few outputs with long rows, like the FFN down projection, would
- * otherwise leave most of the GPU idle; profiled on the H200).
+ * Invocations per output feature in the cooperative schedule, from the number of outputs `n`:
+ * enough lanes that the whole GPU has ~2^17 invocations in flight (few outputs, like the K/V
+ * projections, get 256 lanes each; the vocabulary projection 16), never more lanes than the
+ * row has vec4s. A decode step is latency-bound, so parallelism beats fewer lanes' cheaper
+ * reductions; a row of K values has K/4 vec4s to share out. Swept on the H200 (docs/research/2026-11-25-h200-decode.md).
  */
-export function matmulLanes(k: number): number {
-  return k >= 2048 ? 64 : 16;
+export function matmulLanes(k: number, n: number): number {
+  let lanes = 16;
+  while (lanes < 256 && lanes * 2 * n <= 1 << 17 && lanes * 4 < k) lanes *= 2;
+  return lanes;
 }
 
-/** Workgroups to dispatch for `nCount` outputs of rows `k` long. */
-export function matmulGroups(nCount: number, cooperative: boolean, k: number): number {
-  return Math.ceil(nCount / (cooperative ? 64 / matmulLanes(k) : 64));
+/** Invocations per workgroup of the cooperative schedule for `lanes` lanes per output. */
+function matmulWorkgroup(lanes: number): number {
+  return lanes >= 64 ? 256 : 64;
+}
+
+/** Workgroups to dispatch for `nCount` of the weight's `n` outputs, rows `k` long. */
+export function matmulGroups(nCount: number, cooperative: boolean, k: number, n: number): number {
+  if (!cooperative) return Math.ceil(nCount / 64);
+  const lanes = matmulLanes(k, n);
+  return Math.ceil(nCount / (matmulWorkgroup(lanes) / lanes));
 }
 
 /**
@@ -70,7 +81,7 @@ export function matmulKernel(spec: MatmulSpec): string {
 const K = ${k}u;
 const NTOT = ${n}u;
 const ROW_BYTES = ${rowBytes(type, k)}u;
-const WG = 64u;
+const WG = ${spec.cooperative ? matmulWorkgroup(matmulLanes(k, n)) : 64}u;
 const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
 const RMAX = ${Math.max(1, loraRank)}u;
 struct Params { rows: u32, nCount: u32, nBase: u32, ldy: u32, yOff: u32, accumulate: u32, _a: u32, _b: u32 }
@@ -114,7 +125,9 @@ fn finish(r: u32, n: u32, dotValue: f32) {
   if (![1, 2, 4, 8].includes(rb)) {
     throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
   }
-  return header + (spec.cooperative ? cooperativeMain(dual, matmulLanes(k)) : perThreadMain(dual));
+  if (!spec.cooperative) return header + perThreadMain(dual);
+  const lanes = matmulLanes(k, n);
+  return header + cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb);
 }
 
 /** Bindings, decoder and epilogue of the gated FFN mode. */
@@ -186,8 +199,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }`;
 }
 
-function cooperativeMain(dual: boolean, lanes: number): string {
-  const red = 64 * MATMUL_ROW_BLOCK;
+/** `red`: reduction slots, the workgroup size times the row block. */
+function cooperativeMain(dual: boolean, lanes: number, red: number): string {
   return /* wgsl */ `
 const LANES = ${lanes}u;
 var<workgroup> red: array<f32, ${dual ? 2 * red : red}>;

@@ -162,7 +162,8 @@ export class ForwardPass {
   }
 
   #norm(gather: boolean): string {
-    return rmsnormKernel({ dim: this.#c.hiddenSize, eps: this.#c.rmsEps, gather });
+    const workgroup = this.limits.cooperativeMatmul ? 256 : 64;
+    return rmsnormKernel({ dim: this.#c.hiddenSize, eps: this.#c.rmsEps, gather, workgroup });
   }
 
   #build(shape: StepShape): Program {
@@ -292,7 +293,7 @@ export class ForwardPass {
       rowBlock: rowBlockFor(rows),
     });
     const params = new Uint32Array([rows, f, 0, f, 0, 0, 0, 0]);
-    p.add(code, "gate+up+swiglu", matmulGroups(f, cooperative, gate.cols), [
+    p.add(code, "gate+up+swiglu", matmulGroups(f, cooperative, gate.cols, f), [
       a.xn,
       gate.chunks[0].buffer,
       a.h,
@@ -381,7 +382,7 @@ export class ForwardPass {
         0,
       ]);
       // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
-      p.add(code, label, matmulGroups(ch.rowCount, cooperative, W.cols), [
+      p.add(code, label, matmulGroups(ch.rowCount, cooperative, W.cols, W.rows), [
         x,
         ch.buffer,
         y,

@@ -8,6 +8,7 @@ import {
   GgmlType,
   matmulGroups,
   matmulKernel,
+  matmulLanes,
   quantize,
 } from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
@@ -58,7 +59,7 @@ async function run(
     cooperative,
     rowBlock: rows >= 4 ? 4 : 1,
   });
-  p.add(code, "mm", matmulGroups(n, cooperative, k), [
+  p.add(code, "mm", matmulGroups(n, cooperative, k, n), [
     gpu.storage(x.byteLength, "x", x),
     gpu.storage(wq.byteLength, "w", wq),
     y,
@@ -88,3 +89,23 @@ for (const cooperative of [false, true]) {
     }
   }
 }
+
+// The cooperative schedule gives each output 16 to 256 lanes by the output count; the cases
+// above (12 outputs) take 64 or 256 lanes, these the narrow 16- and 32-lane workgroups.
+for (const n of [4096, 20000]) {
+  Deno.test(`matmul cooperative Q8_0 K=128 with ${n} outputs equals the CPU reference`, async () => {
+    const { got, want } = await run(GgmlType.Q8_0, 128, n, 2, true, false);
+    for (let i = 0; i < want.length; i++) {
+      const tol = 1e-3 * (1 + Math.abs(want[i]));
+      assert.ok(Math.abs(got[i] - want[i]) <= tol, `${i}: ${got[i]} vs ${want[i]}`);
+    }
+  });
+}
+
+Deno.test("matmul lanes: few outputs get many lanes, many outputs 16, never beyond the row", () => {
+  assert.equal(matmulLanes(896, 128), 256);
+  assert.equal(matmulLanes(128, 4096), 32); // a 128-long row has 32 vec4s
+  assert.equal(matmulLanes(4864, 896), 128);
+  assert.equal(matmulLanes(896, 151936), 16);
+  assert.equal(matmulLanes(128, 20000), 16);
+});
