@@ -161,9 +161,18 @@ export class ForwardPass {
     return p;
   }
 
+  /** Workgroup size of one-workgroup-per-row kernels: GPUs want 256, software adapters 64. */
+  get #wide(): number {
+    return this.limits.cooperativeMatmul ? 256 : 64;
+  }
+
   #norm(gather: boolean): string {
-    const workgroup = this.limits.cooperativeMatmul ? 256 : 64;
-    return rmsnormKernel({ dim: this.#c.hiddenSize, eps: this.#c.rmsEps, gather, workgroup });
+    return rmsnormKernel({
+      dim: this.#c.hiddenSize,
+      eps: this.#c.rmsEps,
+      gather,
+      workgroup: this.#wide,
+    });
   }
 
   #build(shape: StepShape): Program {
@@ -239,7 +248,8 @@ export class ForwardPass {
         prm(rows),
         ...(c.qkNorm ? [L.qNorm!, L.kNorm!] : []),
       ]);
-      p.add(attentionKernel({ ...spec, contextLength: ctx }), "attention", [rows, c.heads], [
+      const attention = attentionKernel({ ...spec, contextLength: ctx, workgroup: this.#wide });
+      p.add(attention, "attention", [rows, c.heads], [
         a.q,
         this.#kCache[l],
         this.#vCache[l],
@@ -438,12 +448,21 @@ export class ForwardPass {
    * one pass, as a decode submit is: CPU microseconds spent encoding per step and GPU
    * microseconds per step from timestamps around the pass. Needs timestamp queries.
    */
-  async timeSteps(steps: number): Promise<{ encodeUs: number; gpuUs: number }> {
+  async timeSteps(
+    steps: number,
+    position = 0,
+  ): Promise<{ encodeUs: number; gpuUs: number }> {
     const b = this.buffers, slot = this.limits.maxSeqs - 1, dev = this.#gpu.device;
+    // The cache holds `position` earlier tokens, so attention reads as much as a real step there.
+    for (let start = 0; start < position; start += this.limits.maxRows) {
+      const n = Math.min(this.limits.maxRows, position - start);
+      const ids = Array.from({ length: n }, (_, i) => 1000 + start + i);
+      this.#runScratch(ids, -1, this.program({ rows: n, sampleRows: 0, decode: false }), start);
+    }
     dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array([0]));
     dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array([slot]));
     const program = this.program({ rows: 1, sampleRows: 1, decode: false });
-    this.#runScratch([1000], -1, program); // warm-up, and it writes the row's inputs
+    this.#runScratch([1000], -1, program, position); // warm-up; writes the row's inputs
     const querySet = dev.createQuerySet({ type: "timestamp", count: 2 });
     const resolved = dev.createBuffer({
       size: 16,
@@ -465,12 +484,12 @@ export class ForwardPass {
     return { encodeUs, gpuUs: Number(t[1] - t[0]) / 1000 / steps };
   }
 
-  /** Submits `program` over `ids` as rows of the reserved last slot. */
-  #runScratch(ids: readonly number[], adapterSlot: number, program: Program): void {
+  /** Submits `program` over `ids` as rows of the reserved last slot, at positions from `from`. */
+  #runScratch(ids: readonly number[], adapterSlot: number, program: Program, from = 0): void {
     const q = this.#gpu.device.queue, b = this.buffers, n = ids.length;
     const slot = this.limits.maxSeqs - 1;
     const info = new Uint32Array(n * 4);
-    for (let i = 0; i < n; i++) info.set([slot, i, 0, 0], i * 4);
+    for (let i = 0; i < n; i++) info.set([slot, from + i, 0, 0], i * 4);
     q.writeBuffer(b.tokens, 0, new Uint32Array(ids));
     q.writeBuffer(b.rowInfo, 0, info);
     q.writeBuffer(b.rowAdapter, 0, new Int32Array(n).fill(adapterSlot));

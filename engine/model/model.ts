@@ -216,13 +216,16 @@ export class GpuModel implements Model {
     return await this.#forward.profile(ids);
   }
 
-  /** CPU encode and GPU time per decode-shaped step (`synapse bench --profile`). */
-  async timeSteps(steps: number): Promise<{ encodeUs: number; gpuUs: number }> {
+  /** CPU encode and GPU time per decode-shaped step at `position` (`synapse bench --profile`). */
+  async timeSteps(steps: number, position = 0): Promise<{ encodeUs: number; gpuUs: number }> {
     this.#assertOpen();
     if (!this.#gpu.info.hasTimestamps) {
       throw new GenerateError("this GPU adapter has no timestamp queries");
     }
-    return await this.#forward.timeSteps(steps);
+    if (position + steps >= this.#forward.limits.contextLength) {
+      throw new GenerateError(`position ${position} leaves no room for ${steps} steps`);
+    }
+    return await this.#forward.timeSteps(steps, position);
   }
 
   async embed(ids: readonly number[]): Promise<Float32Array> {
