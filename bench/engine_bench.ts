@@ -80,14 +80,20 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
       ttft.push(r.ttftMs);
     }
     log(`decode x${batch}`);
+    const decode = (maxTokens: number, seed: number) =>
+      Promise.all(Array.from({ length: batch }, (_, i) =>
+        m.generate({
+          promptIds: randomIds(16, vocab, seed + i),
+          maxTokens,
+          ignoreEos: true,
+          adapter: names.length ? names[i % names.length] : null,
+        }).result));
+    // GPUs raise their clocks only after ~200 ms of steady work (the H200 runs a decode step
+    // 4x slower before): a warm-up decode makes the figure the sustained rate, as llama-bench's
+    // warm-up run does.
+    await decode(64, 500);
     const started = performance.now();
-    const results = await Promise.all(Array.from({ length: batch }, (_, i) =>
-      m.generate({
-        promptIds: randomIds(16, vocab, 1000 + i),
-        maxTokens: genTokens,
-        ignoreEos: true,
-        adapter: names.length ? names[i % names.length] : null,
-      }).result));
+    const results = await decode(genTokens, 1000);
     const firstDone = Math.max(...results.map((r) => r.ttftMs));
     const wall = performance.now() - started - firstDone;
     const decoded = results.reduce((s, r) => s + r.ids.length - 1, 0);

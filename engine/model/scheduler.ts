@@ -29,6 +29,9 @@ const PIPELINE_DEPTH = 2;
 const MAX_STEPS_PER_SUBMIT = 16;
 const MAX_STEPS_PER_SUBMIT_SOFTWARE = 2;
 
+/** Decode steps per command buffer within one submit (see #submitDecode). */
+const STEPS_PER_COMMAND_BUFFER = 2;
+
 interface Readback {
   id: number;
   staging: GPUBuffer;
@@ -220,7 +223,7 @@ export class Scheduler {
   #submitDecode(batch: Sequence[], steps: number, admitted: Sequence[]): void {
     const q = this.#gpu.device.queue, b = this.#fw.buffers, dev = this.#gpu.device;
     const id = ++this.#submissions;
-    const enc = dev.createCommandEncoder();
+    let enc = dev.createCommandEncoder();
     if (steps > 0) {
       const slots = new Uint32Array(batch.map((s) => s.slot));
       q.writeBuffer(b.rowSlot, 0, slots);
@@ -232,9 +235,20 @@ export class Scheduler {
         sampleRows: batch.length,
         decode: true,
       });
-      const pass = enc.beginComputePass();
-      for (let i = 0; i < steps; i++) program.encode(pass);
-      pass.end();
+      // Deno's queue.submit translates every dispatch (~3.5 us each on the H200) and its mapAsync
+      // blocks until the GPU is idle, so one big submit leaves the GPU idle while it is
+      // translated. Small submits let the GPU start on the first steps while later ones are
+      // still being translated.
+      for (let done = 0; done < steps; done += STEPS_PER_COMMAND_BUFFER) {
+        if (done > 0) {
+          q.submit([enc.finish()]);
+          enc = dev.createCommandEncoder();
+        }
+        const pass = enc.beginComputePass();
+        const n = Math.min(STEPS_PER_COMMAND_BUFFER, steps - done);
+        for (let i = 0; i < n; i++) program.encode(pass);
+        pass.end();
+      }
       for (const s of batch) s.pendingSteps += steps;
     }
     const staging = this.#gpu.takeStaging(this.#stateBytes + this.#ringBytes);
