@@ -16,13 +16,21 @@ export interface AttentionSpec {
    * value pass splits the keys among WG / headDim groups so no invocation walks them all.
    */
   workgroup?: number;
+  /**
+   * Split the keys into chunks of this many (at most 512) over a third grid dimension, writing
+   * unnormalized partial outputs for `attentionCombineKernel` (flash decoding). A decode step
+   * has one row per sequence, so without the split a long context is walked by heads-many
+   * workgroups only.
+   */
+  splitKeys?: number;
 }
 
 const TILE = 512;
 
 /**
  * WGSL. Bindings: 0 q, 1 k cache, 2 v cache, 3 out, 4 row info (slot, pos), 5 params {rows}.
- * Dispatch (rows, heads).
+ * Dispatch (rows, heads), or with `splitKeys` (rows, heads, attentionChunks(spec)) writing
+ * partials to binding 6 instead of out (binding 3 then does not exist).
  */
 export function attentionKernel(spec: AttentionSpec): string {
   const { heads, kvHeads, headDim, contextLength } = spec;
@@ -34,7 +42,12 @@ export function attentionKernel(spec: AttentionSpec): string {
   // KG groups of headDim invocations each sum a share of the keys.
   const dimsPerThread = Math.ceil(headDim / WG);
   const keyGroups = headDim < WG ? Math.floor(WG / headDim) : 1;
+  const split = spec.splitKeys ?? 0;
+  if (split > TILE) throw new RangeError(`attention: key chunk ${split} is over ${TILE}`);
   return /* wgsl */ `
+const SPLIT = ${split}u;
+const CHUNKS = ${split ? attentionChunks(spec) : 1}u;
+${split ? "@group(0) @binding(6) var<storage, read_write> part: array<f32>;" : ""}
 const HQ = ${heads}u;
 const HKV = ${kvHeads}u;
 const HD = ${headDim}u;
@@ -49,7 +62,7 @@ struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> kc: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> vc: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+${split ? "" : "@group(0) @binding(3) var<storage, read_write> out: array<f32>;"}
 @group(0) @binding(4) var<storage, read> rowInfo: array<vec4<u32>>;
 @group(0) @binding(5) var<uniform> p: Params;
 var<workgroup> qs: array<vec4<f32>, HD / 4u>;
@@ -84,6 +97,7 @@ fn reduce_sum(v: f32, t: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let c = wg.z;
   let r = wg.x;
   let h = wg.y;
   if (r >= p.rows) { return; }
@@ -101,11 +115,18 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   }
   let n = workgroupUniformLoad(&shared_n);
   let slot = workgroupUniformLoad(&shared_slot);
+  var k0 = 0u;
+  var kEnd = n;
+  if (SPLIT > 0u) {
+    k0 = c * SPLIT;
+    if (k0 >= n) { return; } // a chunk past this row's keys: the combine skips it
+    kEnd = min(n, k0 + SPLIT);
+  }
   var m = -3.0e38;
   var l = 0.0;
   var acc = array<f32, DPT>();
-  for (var t0 = 0u; t0 < n; t0 += TILE) {
-    let tn = min(TILE, n - t0);
+  for (var t0 = k0; t0 < kEnd; t0 += TILE) {
+    let tn = min(TILE, kEnd - t0);
     var localMax = -3.0e38;
     for (var i = t; i < tn; i += WG) {
       let kb = ((slot * CTX + t0 + i) * HKV + kh) * HD / 4u;
@@ -138,6 +159,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     m = mNew;
     workgroupBarrier();
   }
+  let pb = ((r * HQ + h) * CHUNKS + c) * (HD + 2u);
+  ${split ? "if (t == 0u) { part[pb + HD] = m; part[pb + HD + 1u] = l; }" : ""}
   if (KG > 1u) {
     // Sum the key groups' partial outputs (DPT is 1 here: each invocation owns one dim).
     red[t] = acc[0];
@@ -145,13 +168,60 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     if (t < HD) {
       var o = 0.0;
       for (var g = 0u; g < KG; g++) { o += red[g * HD + t]; }
-      out[(r * HQ + h) * HD + t] = o / l;
+      ${split ? "part[pb + t] = o;" : "out[(r * HQ + h) * HD + t] = o / l;"}
     }
     return;
   }
   for (var j = 0u; j < DPT; j++) {
     let d = t + j * WG;
-    if (d < HD) { out[(r * HQ + h) * HD + d] = acc[j] / l; }
+    if (d < HD) { ${split ? "part[pb + d] = acc[j];" : "out[(r * HQ + h) * HD + d] = acc[j] / l;"} }
+  }
+}`;
+}
+
+/** Key chunks per (row, head) of a split attention kernel. */
+export function attentionChunks(spec: AttentionSpec): number {
+  return Math.ceil(spec.contextLength / (spec.splitKeys ?? spec.contextLength));
+}
+
+/**
+ * WGSL merging a split attention's partials: `out = sum_c e^(m_c - M) acc_c / sum_c e^(m_c - M) l_c`
+ * over the chunks holding this row's keys. Bindings: 0 partials, 1 out, 2 row info, 3 params
+ * {rows}. Dispatch (rows, heads).
+ */
+export function attentionCombineKernel(spec: AttentionSpec): string {
+  const { heads, headDim } = spec;
+  return /* wgsl */ `
+const HQ = ${heads}u;
+const HD = ${headDim}u;
+const SPLIT = ${spec.splitKeys}u;
+const CHUNKS = ${attentionChunks(spec)}u;
+struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
+@group(0) @binding(0) var<storage, read> part: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> rowInfo: array<vec4<u32>>;
+@group(0) @binding(3) var<uniform> p: Params;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let r = wg.x;
+  let h = wg.y;
+  if (r >= p.rows) { return; }
+  let used = (rowInfo[r].y + SPLIT) / SPLIT; // chunks holding keys 0..pos
+  let base = (r * HQ + h) * CHUNKS;
+  var mx = -3.0e38;
+  for (var c = 0u; c < used; c++) { mx = max(mx, part[(base + c) * (HD + 2u) + HD]); }
+  var den = 0.0;
+  for (var c = 0u; c < used; c++) {
+    let pc = (base + c) * (HD + 2u);
+    den += exp(part[pc + HD] - mx) * part[pc + HD + 1u];
+  }
+  for (var d = lid.x; d < HD; d += 64u) {
+    var num = 0.0;
+    for (var c = 0u; c < used; c++) {
+      let pc = (base + c) * (HD + 2u);
+      num += exp(part[pc + HD] - mx) * part[pc + d];
+    }
+    out[(r * HQ + h) * HD + d] = num / den;
   }
 }`;
 }

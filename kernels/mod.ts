@@ -16,7 +16,12 @@ export {
   type MatmulSpec,
 } from "./matmul.ts";
 export { ropeKvKernel, type RopeKvSpec } from "./rope_kv.ts";
-export { attentionKernel, type AttentionSpec } from "./attention.ts";
+export {
+  attentionChunks,
+  attentionCombineKernel,
+  attentionKernel,
+  type AttentionSpec,
+} from "./attention.ts";
 export {
   decodePrepKernel,
   MAX_TOP_LOGPROBS,

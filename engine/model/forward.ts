@@ -6,6 +6,8 @@
  * @module
  */
 import {
+  attentionChunks,
+  attentionCombineKernel,
   attentionKernel,
   decodePrepKernel,
   embedKernel,
@@ -26,6 +28,9 @@ import { LORA_MODULES, type LoraModule, type LoraPool } from "../lora/pool.ts";
 import { type ModelConfig, ropeFrequencies } from "./config.ts";
 import { Program } from "./program.ts";
 import type { GpuMatrix, ModelWeights } from "./weights.ts";
+
+/** Keys per workgroup of a decode step's split attention (see #attention). */
+const ATTENTION_SPLIT_KEYS = 128;
 
 /** Sizes fixed when the forward pass is created. */
 export interface ForwardLimits {
@@ -248,15 +253,7 @@ export class ForwardPass {
         prm(rows),
         ...(c.qkNorm ? [L.qNorm!, L.kNorm!] : []),
       ]);
-      const attention = attentionKernel({ ...spec, contextLength: ctx, workgroup: this.#wide });
-      p.add(attention, "attention", [rows, c.heads], [
-        a.q,
-        this.#kCache[l],
-        this.#vCache[l],
-        a.att,
-        b.rowInfo,
-        prm(rows),
-      ]);
+      this.#attention(p, l, rows);
       this.#lin(p, l, "o", L.o, a.att, a.x, rows, c.hiddenSize, 0, true);
       p.add(norm, "ffn norm", rows, [a.x, L.ffnNorm, a.xn, prm(rows)]);
       if (L.gate.chunks.length === 1 && L.up.chunks.length === 1) {
@@ -272,6 +269,44 @@ export class ForwardPass {
       }
       this.#lin(p, l, "down", L.down, a.h, a.x, rows, c.hiddenSize, 0, true);
     });
+  }
+
+  /**
+   * Attention of every row over its cache. Steps of a few rows (decode) on GPUs split the keys
+   * into chunks over more workgroups and merge them (flash decoding); a long context would
+   * otherwise be walked by one workgroup per head.
+   */
+  #attention(p: Program, layer: number, rows: number): void {
+    const a = this.#act, b = this.buffers, c = this.#c;
+    const spec = {
+      heads: c.heads,
+      kvHeads: c.kvHeads,
+      headDim: c.headDim,
+      contextLength: this.limits.contextLength,
+      workgroup: this.#wide,
+    };
+    const bufs = [a.q, this.#kCache[layer], this.#vCache[layer], a.att, b.rowInfo, prm(rows)];
+    const split = this.limits.cooperativeMatmul && rows <= this.limits.maxSeqs &&
+      spec.contextLength > ATTENTION_SPLIT_KEYS;
+    if (!split) {
+      p.add(attentionKernel(spec), "attention", [rows, c.heads], bufs);
+      return;
+    }
+    const splitSpec = { ...spec, splitKeys: ATTENTION_SPLIT_KEYS };
+    const chunks = attentionChunks(splitSpec);
+    if (!this.#act.attnPartials) {
+      const floats = this.limits.maxSeqs * c.heads * chunks * (c.headDim + 2);
+      this.#act.attnPartials = this.#gpu.storage(floats * 4, "attention partials");
+    }
+    const partials = this.#act.attnPartials;
+    const splitBufs = [...bufs.slice(0, 3), null, ...bufs.slice(4), partials]; // no binding 3
+    p.add(attentionKernel(splitSpec), "attention", [rows, c.heads, chunks], splitBufs);
+    p.add(attentionCombineKernel(splitSpec), "attention merge", [rows, c.heads], [
+      partials,
+      a.att,
+      b.rowInfo,
+      prm(rows),
+    ]);
   }
 
   #loraDown(k: number, rank: number): string {

@@ -12,6 +12,7 @@ interface Launch {
   bindGroup: GPUBindGroup;
   x: number;
   y: number;
+  z: number;
 }
 
 /** Largest workgroup count per grid dimension that WebGPU guarantees. */
@@ -40,7 +41,7 @@ export class Program {
   add(
     code: string,
     label: string,
-    groups: number | [number, number],
+    groups: number | [number, number] | [number, number, number],
     buffers: (GPUBuffer | { params: Uint32Array } | null)[],
   ): void {
     const pipeline = this.#gpu.pipeline(code, label);
@@ -60,11 +61,11 @@ export class Program {
       layout: pipeline.getBindGroupLayout(0),
       entries,
     });
-    let x: number, y: number;
-    if (Array.isArray(groups)) [x, y] = groups;
+    let x: number, y: number, z = 1;
+    if (Array.isArray(groups)) [x, y, z = 1] = groups;
     else if (groups <= MAX_GRID) [x, y] = [groups, 1];
     else [x, y] = [MAX_GRID, Math.ceil(groups / MAX_GRID)];
-    this.#launches.push({ label, pipeline, bindGroup, x, y });
+    this.#launches.push({ label, pipeline, bindGroup, x, y, z });
   }
 
   /** Replays every launch into `pass`. */
@@ -72,7 +73,7 @@ export class Program {
     for (const l of this.#launches) {
       pass.setPipeline(l.pipeline);
       pass.setBindGroup(0, l.bindGroup);
-      pass.dispatchWorkgroups(l.x, l.y);
+      pass.dispatchWorkgroups(l.x, l.y, l.z);
     }
   }
 
@@ -98,7 +99,7 @@ export class Program {
       });
       pass.setPipeline(l.pipeline);
       pass.setBindGroup(0, l.bindGroup);
-      pass.dispatchWorkgroups(l.x, l.y);
+      pass.dispatchWorkgroups(l.x, l.y, l.z);
       pass.end();
     });
     enc.resolveQuerySet(querySet, 0, 2 * n, resolved, 0);
