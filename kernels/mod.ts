@@ -14,6 +14,8 @@ export {
   matmulKernel,
   matmulLanes,
   type MatmulSpec,
+  qkvMatmulKernel,
+  type QkvMatmulSpec,
 } from "./matmul.ts";
 export { ropeKvKernel, type RopeKvSpec } from "./rope_kv.ts";
 export {

@@ -14,6 +14,7 @@ import {
   loraDownKernel,
   matmulGroups,
   matmulKernel,
+  qkvMatmulKernel,
   rmsnormKernel,
   ropeKvKernel,
   SAMPLE_RECORD_WORDS,
@@ -27,7 +28,7 @@ import type { Gpu } from "../gpu/mod.ts";
 import { LORA_MODULES, type LoraModule, type LoraPool } from "../lora/pool.ts";
 import { type ModelConfig, ropeFrequencies } from "./config.ts";
 import { Program } from "./program.ts";
-import type { GpuMatrix, ModelWeights } from "./weights.ts";
+import type { GpuMatrix, LayerWeights, ModelWeights } from "./weights.ts";
 
 /** Keys per workgroup of a decode step's split attention (see #attention). */
 const ATTENTION_SPLIT_KEYS = 128;
@@ -237,9 +238,13 @@ export class ForwardPass {
     const ctx = this.limits.contextLength;
     c.layers > 0 && w.layers.forEach((L, l) => {
       p.add(norm, "attn norm", rows, [a.x, L.attnNorm, a.xn, prm(rows)]);
-      this.#lin(p, l, "q", L.q, a.xn, a.q, rows, qDim, 0, false, L.qBias);
-      this.#lin(p, l, "k", L.k, a.xn, a.k, rows, kvDim, 0, false, L.kBias);
-      this.#lin(p, l, "v", L.v, a.xn, a.v, rows, kvDim, 0, false, L.vBias);
+      const single = [L.q, L.k, L.v].every((W) => W.chunks.length === 1);
+      if (single && !this.#lora) this.#qkv(p, L, rows);
+      else {
+        this.#lin(p, l, "q", L.q, a.xn, a.q, rows, qDim, 0, false, L.qBias);
+        this.#lin(p, l, "k", L.k, a.xn, a.k, rows, kvDim, 0, false, L.kBias);
+        this.#lin(p, l, "v", L.v, a.xn, a.v, rows, kvDim, 0, false, L.vBias);
+      }
       const rope = ropeKvKernel({
         ...spec,
         contextLength: ctx,
@@ -315,6 +320,39 @@ export class ForwardPass {
 
   #loraGrid(rows: number, rank: number): number | [number, number] {
     return this.limits.cooperativeMatmul ? [rows, rank] : rows;
+  }
+
+  /** Q, K and V projections of `xn` in one launch (no adapters resident). */
+  #qkv(p: Program, L: LayerWeights, rows: number): void {
+    const a = this.#act, cooperative = this.limits.cooperativeMatmul;
+    const outputs: [number, number, number] = [L.q.rows, L.k.rows, L.v.rows];
+    const total = outputs[0] + outputs[1] + outputs[2];
+    const bias = !!L.qBias;
+    const code = qkvMatmulKernel({
+      types: [L.q.type, L.k.type, L.v.type],
+      outputs,
+      k: L.q.cols,
+      bias,
+      cooperative,
+      rowBlock: rowBlockFor(rows),
+    });
+    const params = new Uint32Array([rows, total, 0, 0, 0, 0, 0, 0]);
+    p.add(code, "qkv proj", matmulGroups(total, cooperative, L.q.cols, total), [
+      a.xn,
+      L.q.chunks[0].buffer,
+      a.q,
+      { params },
+      bias ? L.qBias! : null,
+      null,
+      null,
+      null,
+      null,
+      L.k.chunks[0].buffer,
+      L.v.chunks[0].buffer,
+      a.k,
+      a.v,
+      ...(bias ? [L.kBias!, L.vBias!] : []),
+    ]);
   }
 
   /** Gate and up projections with SwiGLU in one kernel: `h = silu(xn Wg) * (xn Wu)`. */

@@ -9,6 +9,7 @@ import {
   matmulGroups,
   matmulKernel,
   matmulLanes,
+  qkvMatmulKernel,
   quantize,
 } from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
@@ -109,3 +110,58 @@ Deno.test("matmul lanes: few outputs get many lanes, many outputs 16, never beyo
   assert.equal(matmulLanes(896, 151936), 16);
   assert.equal(matmulLanes(128, 20000), 16);
 });
+
+for (const cooperative of [false, true]) {
+  Deno.test(`qkv matmul (${cooperative ? "cooperative" : "per-thread"}, mixed Q8_0/Q4_K/F16 with bias) equals three matmuls`, async () => {
+    const k = 256, rows = 3, outs: [number, number, number] = [64, 32, 32];
+    const types: [GgmlType, GgmlType, GgmlType] = [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16];
+    const x = random(rows * k, 7);
+    const ws = outs.map((n, i) => quantize(types[i], random(n * k, 20 + i)));
+    const biases = outs.map((n, i) => random(n, 30 + i));
+    const ys = outs.map((n, i) => gpu.storage(rows * n * 4, `y${i}`));
+    const total = outs[0] + outs[1] + outs[2];
+    const p = new Program(gpu);
+    p.add(
+      qkvMatmulKernel({ types, outputs: outs, k, bias: true, cooperative, rowBlock: 2 }),
+      "qkv",
+      matmulGroups(total, cooperative, k, total),
+      [
+        gpu.storage(x.byteLength, "x", x),
+        gpu.storage(ws[0].byteLength, "wq", ws[0]),
+        ys[0],
+        { params: new Uint32Array([rows, total, 0, 0, 0, 0, 0, 0]) },
+        gpu.storage(outs[0] * 4, "bq", biases[0]),
+        null,
+        null,
+        null,
+        null,
+        gpu.storage(ws[1].byteLength, "wk", ws[1]),
+        gpu.storage(ws[2].byteLength, "wv", ws[2]),
+        ys[1],
+        ys[2],
+        gpu.storage(outs[1] * 4, "bk", biases[1]),
+        gpu.storage(outs[2] * 4, "bv", biases[2]),
+      ],
+    );
+    const enc = gpu.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    p.encode(pass);
+    pass.end();
+    gpu.device.queue.submit([enc.finish()]);
+    for (let i = 0; i < 3; i++) {
+      const got = new Float32Array(await gpu.read(ys[i], rows * outs[i] * 4));
+      const wf = dequantizeRow(types[i], ws[i], outs[i] * k);
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0; o < outs[i]; o++) {
+          let want = biases[i][o];
+          for (let j = 0; j < k; j++) want += x[r * k + j] * wf[o * k + j];
+          const g = got[r * outs[i] + o];
+          assert.ok(
+            Math.abs(g - want) <= 1e-3 * (1 + Math.abs(want)),
+            `${i} ${r} ${o}: ${g} vs ${want}`,
+          );
+        }
+      }
+    }
+  });
+}
