@@ -27,12 +27,17 @@ export {
 export {
   decodePrepKernel,
   MAX_TOP_LOGPROBS,
+  SAMPLE_CANDIDATES,
   SAMPLE_RECORD_WORDS,
   SAMPLE_RING,
-  sampleKernel,
+  sampleChunkKernel,
+  type SamplerPlan,
+  samplerPlan,
+  sampleScratchWords,
   SEQ_PARAM_WORDS,
   SEQ_STATE_WORDS,
 } from "./sample.ts";
+export { samplePickKernel } from "./sample_pick.ts";
 export { dequantizeRow } from "./dequant_ref.ts";
 export { scaleMinK4 } from "./dequant_ref.ts";
 export { QUANTIZABLE_TYPES, quantize } from "./quantize_ref.ts";

@@ -1,11 +1,17 @@
 /**
  * Token selection on the GPU, so decode steps chain without a CPU round trip: greedy argmax or
  * temperature sampling with top-k, top-p and min-p filters and a counter-based RNG (same seed,
- * same tokens), an optional allowed-token mask, and the chosen token's log-probability with the
- * top alternatives. Writes the token where the next step's embedding reads it.
- * Also the decode-prep kernel that turns each sequence's state into the next step's rows.
+ * same tokens), an optional allowed-token mask, penalties over the generated tokens, and the
+ * chosen token's log-probability with the top alternatives. Writes the token where the next
+ * step's embedding reads it.
+ *
+ * Two kernels: `sampleChunkKernel` runs many workgroups per row, each over one chunk of the
+ * vocabulary (penalties in place, chunk max and sums of exp, the chunk's top candidates), and
+ * `samplePickKernel` (sample_pick.ts) one per row merges them and picks. Also the decode-prep
+ * kernel that turns each sequence's state into the next step's rows.
  * @module
  */
+import { radixSelect, SELECT_HELPERS, selectDecls } from "./sample_select.ts";
 
 /** Max alternatives reported per token. */
 export const MAX_TOP_LOGPROBS = 20;
@@ -18,243 +24,195 @@ export const SEQ_PARAM_WORDS = 12;
 /** u32 words of one sequence's state: next token, next position, generated count, pad. */
 export const SEQ_STATE_WORDS = 4;
 
+/** Candidates kept per chunk and merged per row (top-k up to this is exact without a full pass). */
+export const SAMPLE_CANDIDATES = 64;
+
+/** How the sampler splits the vocabulary, fixed per model and device kind. */
+export interface SamplerPlan {
+  vocab: number;
+  /** Invocations of a chunk workgroup, and logits each holds: a chunk is their product. */
+  chunkInvocations: number;
+  perInvocation: number;
+  /** Chunks per row (workgroups of the first kernel per row). */
+  chunks: number;
+  /** Invocations of the per-row pick workgroup (its full-vocabulary fallback scans with them). */
+  pickInvocations: number;
+}
+
 /**
- * WGSL. Bindings: 0 logits [rows][V], 1 row→slot map, 2 seq params, 3 seq state, 4 out ring,
- * 5 params {rows}, 6 masks [slots][V/32], 7 generated-token counts [slots][V] (penalties).
- * One workgroup per logits row; GPUs want the largest workgroup (the vocabulary is scanned by
- * one workgroup), software adapters a small one (their barriers cost per invocation).
+ * The plan for `vocab`: on GPUs wide workgroups (chunks of 4096, a 1024-wide pick), on software
+ * adapters narrow ones, whose barriers cost per invocation.
  */
-export function sampleKernel(vocab: number, workgroupSize = 256): string {
-  if (workgroupSize & (workgroupSize - 1)) {
-    throw new RangeError("workgroup size must be a power of 2");
+export function samplerPlan(vocab: number, gpu: boolean): SamplerPlan {
+  if (!Number.isInteger(vocab) || vocab < 1 || vocab >= 2 ** 24) {
+    throw new RangeError(`vocabulary of ${vocab} tokens: the sampler handles fewer than 2^24`);
   }
+  const chunkInvocations = gpu ? 256 : 64, perInvocation = gpu ? 16 : 32;
+  return {
+    vocab,
+    chunkInvocations,
+    perInvocation,
+    chunks: Math.ceil(vocab / (chunkInvocations * perInvocation)),
+    pickInvocations: gpu ? 1024 : 256,
+  };
+}
+
+/** u32 words of one chunk's record in the scratch buffer: stats, then (key, id) candidates. */
+export const CHUNK_RECORD_WORDS = 4 + 2 * SAMPLE_CANDIDATES;
+
+/** u32 words of scratch per sampled row (allocate rows x this). */
+export function sampleScratchWords(plan: SamplerPlan): number {
+  return plan.chunks * CHUNK_RECORD_WORDS;
+}
+
+/** WGSL declarations both kernels share. */
+export function samplerCommon(plan: SamplerPlan): string {
   return /* wgsl */ `
-const V = ${vocab}u;
-const MW = ${Math.ceil(vocab / 32)}u;
-const WG = ${workgroupSize}u;
-const CH = ${Math.ceil(vocab / workgroupSize)}u;
-const REC = ${SAMPLE_RECORD_WORDS}u;
-const RING = ${SAMPLE_RING}u;
+const V = ${plan.vocab}u;
+const MW = ${Math.ceil(plan.vocab / 32)}u;
+const NC = ${plan.chunks}u;
+const M = ${SAMPLE_CANDIDATES}u;
+const CREC = ${CHUNK_RECORD_WORDS}u;
 const NEG = -3.0e38;
 struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 struct SeqParams { temperature: f32, topK: u32, topP: f32, minP: f32, seed: u32, nTop: u32, useMask: u32, penalize: u32, repetition: f32, presence: f32, frequency: f32, _p: u32 }
+${SELECT_HELPERS}`;
+}
+
+/**
+ * WGSL of the chunk kernel, grid [chunks, rows]. Bindings: 0 logits [rows][V] (penalties are
+ * applied in place), 1 row→slot, 2 seq params, 3 scratch, 4 params {rows}, 5 masks
+ * [slots][V/32], 6 generated-token counts [slots][V]. Per chunk it writes: max of the allowed
+ * logits, sum of exp(v - max), sum of exp((v - max) / temperature), the allowed count (bit 31:
+ * a non-finite logit was seen), then the top SAMPLE_CANDIDATES (key, id) pairs, unordered.
+ */
+export function sampleChunkKernel(plan: SamplerPlan): string {
+  const T = plan.perInvocation;
+  if (T > 32) throw new RangeError("at most 32 logits per invocation");
+  return /* wgsl */ `${samplerCommon(plan)}
+const WG = ${plan.chunkInvocations}u;
+const T = ${T}u;
+const C = WG * T;
 @group(0) @binding(0) var<storage, read_write> logits: array<f32>;
 @group(0) @binding(1) var<storage, read> rowSlot: array<u32>;
 @group(0) @binding(2) var<storage, read> sp: array<SeqParams>;
-@group(0) @binding(3) var<storage, read_write> state: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read_write> outRing: array<u32>;
-@group(0) @binding(5) var<uniform> p: Params;
-@group(0) @binding(6) var<storage, read> masks: array<u32>;
-@group(0) @binding(7) var<storage, read_write> counts: array<u32>;
-var<workgroup> redF: array<f32, WG>;
-var<workgroup> redI: array<u32, WG>;
-var<workgroup> picked: array<u32, ${MAX_TOP_LOGPROBS + 1}>;
-var<workgroup> chosen: u32;
+@group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
+@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(5) var<storage, read> masks: array<u32>;
+@group(0) @binding(6) var<storage, read> counts: array<u32>;
+${selectDecls(false)}
+var<workgroup> redA: array<f32, WG>;
+var<workgroup> redB: array<f32, WG>;
+var<workgroup> nOut: atomic<u32>;
+var<workgroup> nValid: atomic<u32>;
+var<workgroup> bad: atomic<u32>;
 var<workgroup> wprm: SeqParams;
 var<workgroup> wslot: u32;
 
-fn pcg(v: u32) -> u32 {
-  let s = v * 747796405u + 2891336453u;
-  let w = ((s >> ((s >> 28u) + 4u)) ^ s) * 277803737u;
-  return (w >> 22u) ^ w;
-}
-
-fn sum_all(v: f32, t: u32) -> f32 {
-  redF[t] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { redF[t] += redF[t + s]; }
-    workgroupBarrier();
-  }
-  let r = redF[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn max_all(v: f32, t: u32) -> f32 {
-  redF[t] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { redF[t] = max(redF[t], redF[t + s]); }
-    workgroupBarrier();
-  }
-  let r = redF[0];
-  workgroupBarrier();
-  return r;
-}
-
-// Index of the largest value (lowest index on ties, as torch.argmax), skipping picked[0..skip).
-fn argmax_all(row: u32, slot: u32, useMask: bool, skip: u32, t: u32) -> u32 {
-  var best = NEG;
-  var bi = 0xffffffffu;
-  for (var i = t * CH; i < min(V, (t + 1u) * CH); i++) {
-    var taken = false;
-    for (var j = 0u; j < skip; j++) { if (picked[j] == i) { taken = true; } }
-    if (taken || !allowed(slot, i, useMask)) { continue; }
-    let v = logits[row * V + i];
-    if (v > best) { best = v; bi = i; }
-  }
-  redF[t] = best;
-  redI[t] = bi;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) {
-      let ov = redF[t + s];
-      let oi = redI[t + s];
-      if (ov > redF[t] || (ov == redF[t] && oi < redI[t])) { redF[t] = ov; redI[t] = oi; }
-    }
-    workgroupBarrier();
-  }
-  let r = redI[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn allowed(slot: u32, i: u32, useMask: bool) -> bool {
-  if (!useMask) { return true; }
-  return ((masks[slot * MW + (i >> 5u)] >> (i & 31u)) & 1u) == 1u;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let row = wg.x;
+  let chunk = wg.x;
+  let row = wg.y;
   if (row >= p.rows) { return; }
   let t = lid.x;
-  // Parameters are read through workgroup memory so branches on them stay uniform.
   if (t == 0u) {
     wslot = rowSlot[row];
     wprm = sp[wslot];
+    atomicStore(&nOut, 0u);
+    atomicStore(&nValid, 0u);
+    atomicStore(&bad, 0u);
   }
   let slot = workgroupUniformLoad(&wslot);
   let prm = workgroupUniformLoad(&wprm);
-  let useMask = prm.useMask != 0u;
-  let lo = t * CH;
-  let hi = min(V, lo + CH);
   let base = row * V;
-  // Penalties over the tokens this sequence generated (OpenAI presence/frequency, and the
-  // multiplicative repetition penalty of llama.cpp/HF), applied to this row's logits in place.
-  if (prm.penalize != 0u) {
-    for (var i = lo; i < hi; i++) {
+  let c0 = chunk * C;
+  // Item j of this invocation is logit c0 + j * WG + t (coalesced); bit j of valid marks an
+  // allowed, finite one.
+  var vals: array<f32, T>;
+  var valid = 0u;
+  var lm = NEG;
+  var nonFinite = false;
+  for (var j = 0u; j < T; j++) {
+    let i = c0 + j * WG + t;
+    if (i >= V) { break; }
+    var v = logits[base + i];
+    if (non_finite(v)) { nonFinite = true; continue; }
+    // Penalties over the tokens this sequence generated (OpenAI presence/frequency, and the
+    // multiplicative repetition penalty of llama.cpp/HF).
+    if (prm.penalize != 0u) {
       let c = counts[slot * V + i];
       if (c > 0u) {
-        var v = logits[base + i];
         if (v > 0.0) { v = v / prm.repetition; } else { v = v * prm.repetition; }
-        logits[base + i] = v - prm.presence - prm.frequency * f32(c);
+        v = v - prm.presence - prm.frequency * f32(c);
+        logits[base + i] = v;
       }
+    }
+    if (prm.useMask != 0u && ((masks[slot * MW + (i >> 5u)] >> (i & 31u)) & 1u) == 0u) { continue; }
+    vals[j] = v;
+    valid |= 1u << j;
+    lm = max(lm, v);
+  }
+  if (nonFinite) { atomicOr(&bad, 1u); }
+  atomicAdd(&nValid, countOneBits(valid));
+  redA[t] = lm;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { redA[t] = max(redA[t], redA[t + s]); }
+    workgroupBarrier();
+  }
+  let cmax = redA[0];
+  workgroupBarrier();
+  let sampled = prm.temperature >= 1e-30;
+  let invT = select(0.0, 1.0 / prm.temperature, sampled);
+  var s1 = 0.0;
+  var sT = 0.0;
+  for (var j = 0u; j < T; j++) {
+    if ((valid & (1u << j)) == 0u) { continue; }
+    let d = vals[j] - cmax;
+    s1 += exp(d);
+    if (sampled) { sT += exp(d * invT); }
+  }
+  redA[t] = s1;
+  redB[t] = sT;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      redA[t] += redA[t + s];
+      redB[t] += redB[t + s];
     }
     workgroupBarrier();
   }
-  // Model distribution (temperature 1) for log-probabilities.
-  var lm = NEG;
-  for (var i = lo; i < hi; i++) { if (allowed(slot, i, useMask)) { lm = max(lm, logits[base + i]); } }
-  let mx = max_all(lm, t);
-  var ls = 0.0;
-  for (var i = lo; i < hi; i++) { if (allowed(slot, i, useMask)) { ls += exp(logits[base + i] - mx); } }
-  let lse = mx + log(sum_all(ls, t));
-  var tok: u32;
-  if (prm.temperature <= 0.0) {
-    tok = argmax_all(row, slot, useMask, 0u, t);
-  } else {
-    let invT = 1.0 / prm.temperature;
-    // Threshold on logits from top-k: the largest v with count(logit >= v) >= k, by bisection.
-    var kthr = NEG;
-    if (prm.topK > 0u && prm.topK < V) {
-      var a = mx - 100.0;
-      var b = mx;
-      for (var it = 0u; it < 40u; it++) {
-        let mid = 0.5 * (a + b);
-        var c = 0.0;
-        for (var i = lo; i < hi; i++) {
-          if (allowed(slot, i, useMask) && logits[base + i] >= mid) { c += 1.0; }
-        }
-        if (sum_all(c, t) >= f32(prm.topK)) { a = mid; } else { b = mid; }
-      }
-      kthr = a;
-    }
-    // Probabilities at temperature T over the top-k survivors.
-    var z = 0.0;
-    for (var i = lo; i < hi; i++) {
-      let v = logits[base + i];
-      if (allowed(slot, i, useMask) && v >= kthr) { z += exp((v - mx) * invT); }
-    }
-    let zs = sum_all(z, t);
-    // Threshold on probability from top-p: the largest q whose kept mass is still >= topP.
-    var pthr = 0.0;
-    if (prm.topP < 1.0) {
-      var a = 0.0;
-      var b = 1.0;
-      for (var it = 0u; it < 40u; it++) {
-        let mid = 0.5 * (a + b);
-        var mass = 0.0;
-        for (var i = lo; i < hi; i++) {
-          let v = logits[base + i];
-          let pr = exp((v - mx) * invT) / zs;
-          if (allowed(slot, i, useMask) && v >= kthr && pr >= mid) { mass += pr; }
-        }
-        if (sum_all(mass, t) >= prm.topP) { a = mid; } else { b = mid; }
-      }
-      pthr = a;
-    }
-    pthr = max(pthr, prm.minP / zs);
-    var kept = 0.0;
-    for (var i = lo; i < hi; i++) {
-      let v = logits[base + i];
-      let pr = exp((v - mx) * invT) / zs;
-      if (allowed(slot, i, useMask) && v >= kthr && pr >= pthr) { kept += pr; }
-    }
-    // Inclusive scan of each thread's kept mass to find whose chunk holds the draw.
-    redF[t] = kept;
-    workgroupBarrier();
-    if (t == 0u) {
-      let st = state[slot];
-      let rnd = pcg(prm.seed ^ pcg(st.z * 2654435761u + 12345u));
-      var total = 0.0;
-      for (var j = 0u; j < WG; j++) { total += redF[j]; }
-      let goal = f32(rnd >> 8u) / 16777216.0 * total;
-      var acc = 0.0;
-      var owner = WG - 1u;
-      for (var j = 0u; j < WG; j++) {
-        if (goal < acc + redF[j]) { owner = j; break; }
-        acc += redF[j];
-      }
-      // Walk the owner's chunk.
-      var pick = 0xffffffffu;
-      let olo = owner * CH;
-      let ohi = min(V, olo + CH);
-      var last = 0xffffffffu;
-      for (var i = olo; i < ohi; i++) {
-        let v = logits[base + i];
-        let pr = exp((v - mx) * invT) / zs;
-        if (allowed(slot, i, useMask) && v >= kthr && pr >= pthr) {
-          last = i;
-          acc += pr;
-          if (goal < acc) { pick = i; break; }
-        }
-      }
-      if (pick == 0xffffffffu) { pick = last; }
-      chosen = pick;
-    }
-    tok = workgroupUniformLoad(&chosen);
-    if (tok == 0xffffffffu) { tok = argmax_all(row, slot, useMask, 0u, t); }
+  ${
+    radixSelect({
+      digits: "7u",
+      need: "vec2u(M, 0u)",
+      wg: "WG",
+      items: (body) => /* wgsl */ `
+      for (var j = 0u; j < T; j++) {
+        if ((valid & (1u << j)) == 0u) { continue; }
+        let key = key_of(vals[j]);
+        let ii = id_inv(c0 + j * WG + t);
+        ${body}
+      }`,
+    })
   }
-  // Record: token, its log-probability, then the top alternatives.
-  let st = state[slot];
-  let rec = (slot * RING + (st.z % RING)) * REC;
-  let nTop = min(prm.nTop, ${MAX_TOP_LOGPROBS}u);
-  for (var j = 0u; j < nTop; j++) {
-    let id = argmax_all(row, slot, useMask, j, t);
-    if (t == 0u) {
-      picked[j] = id;
-      outRing[rec + 2u + 2u * j] = id;
-      outRing[rec + 3u + 2u * j] = bitcast<u32>(logits[base + id] - lse);
+  let sel = workgroupUniformLoad(&rs);
+  let rec = (row * NC + chunk) * CREC;
+  for (var j = 0u; j < T; j++) {
+    if ((valid & (1u << j)) == 0u) { continue; }
+    let id = c0 + j * WG + t;
+    let key = key_of(vals[j]);
+    if (prefix_cmp(key, id_inv(id), sel.nd, sel.pk, sel.pi) >= 0) {
+      let k = atomicAdd(&nOut, 1u);
+      scratch[rec + 4u + 2u * k] = key;
+      scratch[rec + 5u + 2u * k] = id;
     }
-    workgroupBarrier();
   }
   if (t == 0u) {
-    if (tok < V) { counts[slot * V + tok] += 1u; }
-    outRing[rec] = tok;
-    outRing[rec + 1u] = bitcast<u32>(logits[base + tok] - lse);
-    state[slot] = vec4<u32>(tok, st.y, st.z + 1u, st.w);
+    scratch[rec] = bitcast<u32>(cmax);
+    scratch[rec + 1u] = bitcast<u32>(redA[0]);
+    scratch[rec + 2u] = bitcast<u32>(redB[0]);
+    scratch[rec + 3u] = atomicLoad(&nValid) | (atomicLoad(&bad) << 31u);
   }
 }`;
 }

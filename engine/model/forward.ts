@@ -19,7 +19,11 @@ import {
   ropeKvKernel,
   SAMPLE_RECORD_WORDS,
   SAMPLE_RING,
-  sampleKernel,
+  sampleChunkKernel,
+  samplePickKernel,
+  type SamplerPlan,
+  samplerPlan,
+  sampleScratchWords,
   SEQ_PARAM_WORDS,
   SEQ_STATE_WORDS,
   swigluKernel,
@@ -68,6 +72,8 @@ export interface StepBuffers {
   masks: GPUBuffer;
   counts: GPUBuffer;
   logits: GPUBuffer;
+  /** The sampler's per-chunk statistics and candidates, between its two kernels. */
+  sampleScratch: GPUBuffer;
   hidden: GPUBuffer;
 }
 
@@ -85,6 +91,7 @@ export class ForwardPass {
   #invFreq: GPUBuffer;
   #programs = new Map<string, Program>();
   #lora: LoraPool | null = null;
+  #sampler: SamplerPlan;
 
   constructor(gpu: Gpu, config: ModelConfig, weights: ModelWeights, limits: ForwardLimits) {
     this.#gpu = gpu;
@@ -111,6 +118,7 @@ export class ForwardPass {
       this.#vCache.push(f(cacheFloats, `v cache ${l}`));
     }
     this.#invFreq = gpu.storage(c.headDim * 2, "rope freqs", ropeFrequencies(c));
+    this.#sampler = samplerPlan(c.vocabSize, limits.cooperativeMatmul);
     this.buffers = {
       tokens: f(R, "tokens"),
       rowInfo: f(R * 4, "row info"),
@@ -124,6 +132,7 @@ export class ForwardPass {
       masks: f(S * Math.ceil(c.vocabSize / 32), "token masks"),
       counts: f(S * c.vocabSize, "generated token counts"),
       logits: f(S * c.vocabSize, "logits"),
+      sampleScratch: f(S * sampleScratchWords(this.#sampler), "sampler chunks"),
       hidden: this.#act.xn,
     };
   }
@@ -208,7 +217,17 @@ export class ForwardPass {
         yOff: 0,
         accumulate: false,
       });
-      p.add(sampleKernel(c.vocabSize, this.limits.cooperativeMatmul ? 1024 : 256), "sample", s, [
+      const plan = this.#sampler;
+      p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, s], [
+        b.logits,
+        b.sampleSlot,
+        b.seqParams,
+        b.sampleScratch,
+        prm(s),
+        b.masks,
+        b.counts,
+      ]);
+      p.add(samplePickKernel(plan), "sample pick", s, [
         b.logits,
         b.sampleSlot,
         b.seqParams,
@@ -217,6 +236,7 @@ export class ForwardPass {
         prm(s),
         b.masks,
         b.counts,
+        b.sampleScratch,
       ]);
     }
     return p;

@@ -128,7 +128,7 @@ Deno.test("penalties: a repetition penalty of 1 and zero presence change nothing
   assert.throws(() => m.generate({ promptIds: [1], sampling: { temperature: NaN } }), /finite/);
 });
 
-Deno.test("sampling: the GPU schedule (1024-wide sampler) repeats with a seed and top-k 1 is greedy", async () => {
+Deno.test("sampling: the GPU schedule (wide sampler plan) repeats with a seed and top-k 1 is greedy", async () => {
   const m = await loadModel("default", { cooperativeMatmul: true, maxSequences: 2 });
   try {
     const greedy = await sample(m, {}, 6);
