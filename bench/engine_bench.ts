@@ -4,7 +4,7 @@
  * GPU bytes, for batch 1 or B concurrent streams, optionally each on its own LoRA adapter.
  * @module
  */
-import { type GpuModel, loadModel } from "../engine/mod.ts";
+import { type GpuModel, loadModel, type SamplingParams } from "../engine/mod.ts";
 import { GgmlType, writeGguf } from "./bench_deps.ts";
 
 /** What to measure. */
@@ -17,6 +17,8 @@ export interface EngineBenchOptions {
   batch?: number;
   /** Distinct random LoRA adapters spread over the streams (0: base model). */
   adapters?: number;
+  /** Sampling of the decode streams (default greedy), each stream with its own seed. */
+  sampling?: SamplingParams;
   /** Prompts timed for TTFT (32 tokens each). */
   ttftRuns?: number;
   log?: (line: string) => void;
@@ -30,6 +32,8 @@ export interface EngineBenchResult {
   parameters: number;
   batch: number;
   adapters: number;
+  /** Sampling of the decode (null: greedy). */
+  sampling: SamplingParams | null;
   prompt_tokens: number;
   gen_tokens: number;
   prefill_tok_s: number;
@@ -87,6 +91,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
           maxTokens,
           ignoreEos: true,
           adapter: names.length ? names[i % names.length] : null,
+          sampling: o.sampling && { ...o.sampling, seed: seed + i },
         }).result));
     // GPUs raise their clocks only after ~200 ms of steady work (the H200 runs a decode step
     // 4x slower before): a warm-up decode makes the figure the sustained rate, as llama-bench's
@@ -104,6 +109,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
       parameters: m.info.parameters,
       batch,
       adapters,
+      sampling: o.sampling ?? null,
       prompt_tokens: promptTokens,
       gen_tokens: genTokens,
       prefill_tok_s: promptTokens / (median(pre) / 1000),

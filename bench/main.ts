@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import type { SamplingParams } from "../engine/mod.ts";
 import { type EngineBenchResult, runEngineBench } from "./engine_bench.ts";
 import { type RandomQuant, SHAPES, writeRandomModel } from "./random_model.ts";
 
@@ -21,6 +22,9 @@ Options:
   --gen-tokens N       tokens to decode (default 128)
   --batch N            concurrent streams (default 1)
   --adapters N         distinct random LoRA adapters across the streams (default 0)
+  --temperature T      decode with sampling at temperature T (default 0: greedy)
+  --top-p P            nucleus filter for the sampled decode (default off)
+  --top-k K            top-k filter for the sampled decode (default off)
   --profile            per-kernel GPU time of one decode step and one 256-row prefill chunk
                        (timestamp queries), instead of the throughput run
   --memory             also run the memory-store benchmark (100k facts)
@@ -43,6 +47,9 @@ export async function benchMain(
       "gen-tokens": { type: "string", default: "128" },
       batch: { type: "string", default: "1" },
       adapters: { type: "string", default: "0" },
+      temperature: { type: "string" },
+      "top-p": { type: "string" },
+      "top-k": { type: "string" },
       memory: { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
@@ -96,6 +103,7 @@ export async function benchMain(
       genTokens: int("gen-tokens", values["gen-tokens"]!, 2),
       batch: int("batch", values.batch!, 1),
       adapters: int("adapters", values.adapters!, 0),
+      sampling: samplingOf(values),
       log,
     });
     if (values.random) result.model = values.random + (values.layers ? `/${values.layers}L` : "");
@@ -109,6 +117,24 @@ export async function benchMain(
   } finally {
     if (temp) await Deno.remove(temp).catch(() => {});
   }
+}
+
+/** The decode sampling the options ask for (undefined: greedy). */
+function samplingOf(
+  v: { temperature?: string; "top-p"?: string; "top-k"?: string },
+): SamplingParams | undefined {
+  const num = (name: string, s: string, ok: (n: number) => boolean) => {
+    const n = Number(s);
+    if (!ok(n)) throw new Error(`--${name} is out of range: ${s}`);
+    return n;
+  };
+  const s: SamplingParams = {};
+  if (v.temperature !== undefined) {
+    s.temperature = num("temperature", v.temperature, (n) => n >= 0 && n < 100);
+  }
+  if (v["top-p"] !== undefined) s.topP = num("top-p", v["top-p"], (n) => n > 0 && n <= 1);
+  if (v["top-k"] !== undefined) s.topK = num("top-k", v["top-k"], Number.isSafeInteger);
+  return Object.keys(s).length ? s : undefined;
 }
 
 function table(r: EngineBenchResult): string {
