@@ -84,7 +84,7 @@ fn keep(r: Row, i: u32, job: u32, general: bool, keyMin: u32, last: vec2u, prm: 
   let v = logits[r.base + i];
   let key = key_of(v);
   if (job == 3u && !general) { return key < last.x || (key == last.x && i > last.y); }
-  return key >= keyMin && (job == 2u || exp((v - r.mx) * r.invT) >= prm.minP);
+  return key >= keyMin && (job == 2u || prm.minP <= 0.0 || exp((v - r.mx) * r.invT) >= prm.minP);
 }
 
 fn greater(a: vec2u, b: vec2u) -> bool { return a.x > b.x || (a.x == b.x && a.y < b.y); }
@@ -177,6 +177,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     ${
     radixSelect({
       mass: "job >= 2u",
+      weight: "exp((v - r.mx) * r.invT)",
       digits: "select(4u, 7u, job == 0u || job == 3u)",
       need: "select(vec2u(select(M, prm.topK, job == 1u), 0u), " +
         "mass_target(total, select(prm.topP, dec.frac, job == 3u)), job >= 2u)",
@@ -186,7 +187,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       for (var j = 0u; j < nItems; j++) {
         var key: u32;
         var ii: u32;
-        var w = 0.0;
+        var v = 0.0;
         if (job == 0u) {
           let f = t + j * WG;
           if (f >= NC * M) { break; }
@@ -199,10 +200,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
           let i = t + j * WG;
           if (i >= V) { break; }
           if (!keep(r, i, job, general, keyMin, last, prm)) { continue; }
-          let v = logits[base + i];
+          v = logits[base + i];
           key = key_of(v);
           ii = id_inv(i);
-          w = exp((v - r.mx) * r.invT);
         }
         ${body}
       }`,

@@ -91,9 +91,12 @@ var<workgroup> histHi: array<atomic<u32>, 256>;`
 export interface SelectSpec {
   /**
    * Absent: select by count (the top `need` items). Else a WGSL bool expression, uniform:
-   * when true, by mass (the top items holding `need` of fixed-point mass, weights `w`).
+   * when true, by mass (the top items holding `need` of fixed-point mass, weights `weight`).
    */
   mass?: string;
+  /** With mass: WGSL f32 expression in [0, 1] of an item's weight, evaluated only for items
+   * in the bins being split (so most items skip it). */
+  weight?: string;
   /**
    * WGSL u32 expression, uniform: 4 selects by value only (ties share the threshold), 7 by
    * (value, id), so exactly `need` items.
@@ -108,8 +111,8 @@ export interface SelectSpec {
   wg: string;
   /**
    * Wraps `body` in a loop over this invocation's items; inside, `body` may use `key`, `ii`
-   * (inverted id, for 7 digits) and, with mass, `w` (the weight in [0, 1]); invalid items must
-   * `continue` before `body`.
+   * (inverted id, for 7 digits) and whatever `weight` reads; invalid items must `continue`
+   * before `body`.
    */
   items: (body: string) => string;
 }
@@ -141,7 +144,9 @@ export function radixSelect(s: SelectSpec): string {
           runCnt = 0u;
           runMass = vec2u(0u);
         }
-        runCnt += 1u;${mass ? "\n        runMass = add64(runMass, fixed_of(w));" : ""}`;
+        runCnt += 1u;${
+    mass ? `\n        if (${mass}) { runMass = add64(runMass, fixed_of(${s.weight})); }` : ""
+  }`;
   const clear = mass
     ? "atomicStore(&hist[b], 0u); atomicStore(&histLo[b], 0u); atomicStore(&histHi[b], 0u);"
     : "atomicStore(&hist[b], 0u);";
