@@ -204,8 +204,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     let key = key_of(vals[j]);
     if (prefix_cmp(key, id_inv(id), sel.nd, sel.pk, sel.pi) >= 0) {
       let k = atomicAdd(&nOut, 1u);
-      scratch[rec + 4u + 2u * k] = key;
-      scratch[rec + 5u + 2u * k] = id;
+      if (k < M) {
+        scratch[rec + 4u + 2u * k] = key;
+        scratch[rec + 5u + 2u * k] = id;
+      }
     }
   }
   if (t == 0u) {

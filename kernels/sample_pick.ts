@@ -149,7 +149,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   for (var job = 0u; job < 4u; job++) {
     if (job == 1u) {
       workgroupBarrier();
-      if (t == 0u) { wrow.n = atomicLoad(&nCand); }
+      if (t == 0u) { wrow.n = min(M, atomicLoad(&nCand)); }
       r = workgroupUniformLoad(&wrow);
       for (var i = t; i < r.n; i += WG) {
         let a = cand[i];
@@ -218,7 +218,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
         let at = (row * NC + c) * CREC + 4u + 2u * (f % M);
         let a = vec2u(scratch[at], scratch[at + 1u]);
         if (prefix_cmp(a.x, id_inv(a.y), sel.nd, sel.pk, sel.pi) >= 0) {
-          cand[atomicAdd(&nCand, 1u)] = a;
+          let k = atomicAdd(&nCand, 1u);
+          if (k < M) { cand[k] = a; }
         }
       }
     } else if (job == 1u) {

@@ -157,12 +157,15 @@ export function radixSelect(s: SelectSpec): string {
   // Invocation 0 finds the bin where the running total from the top reaches the need, through
   // 16 group sums so its serial walk is at most 32 steps.
   return /* wgsl */ `{
+    workgroupBarrier();
     if (t == 0u) { rs.nd = 0u; rs.pk = 0u; rs.pi = 0u; rs.done = 0u; }
     let nDigits = ${s.digits};
     for (var d = 0u; d < nDigits; d++) {
-      for (var b = t; b < 256u; b += ${s.wg}) { ${clear} }
+      // The state (and the end of invocation 0's scan of the histogram) before clearing it.
       let st = workgroupUniformLoad(&rs);
       if (st.done != 0u) { break; }
+      for (var b = t; b < 256u; b += ${s.wg}) { ${clear} }
+      workgroupBarrier();
       var runBin = 0u;
       var runCnt = 0u;
       var runMass = vec2u(0u);
