@@ -132,12 +132,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   var valid = 0u;
   var lm = NEG;
   var nonFinite = false;
-  // All loads first, so their latencies overlap.
-  for (var j = 0u; j < T; j++) { vals[j] = logits[base + min(c0 + j * WG + t, V - 1u)]; }
   for (var j = 0u; j < T; j++) {
     let i = c0 + j * WG + t;
     if (i >= V) { break; }
-    var v = vals[j];
+    var v = logits[base + i];
     if (non_finite(v)) { nonFinite = true; continue; }
     // Penalties over the tokens this sequence generated (OpenAI presence/frequency, and the
     // multiplicative repetition penalty of llama.cpp/HF).

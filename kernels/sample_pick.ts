@@ -32,7 +32,6 @@ export function samplePickKernel(plan: SamplerPlan): string {
 const WG = ${wg}u;
 const PC = ${perCand}u;
 const PV = ${Math.ceil(plan.vocab / wg)}u;
-const U = 8u;
 const REC = ${SAMPLE_RECORD_WORDS}u;
 const RING = ${SAMPLE_RING}u;
 const NONE = 0xffffffffu;
@@ -70,26 +69,22 @@ fn pcg(v: u32) -> u32 {
   return (w >> 22u) ^ w;
 }
 
-fn keep(r: Row, i: u32, v: f32, maskWord: u32, job: u32, general: bool, keyMin: u32, last: vec2u, prm: SeqParams) -> bool {
-  let m = maskWord | select(0xffffffffu, 0u, prm.useMask != 0u);
-  if (((m >> (i & 31u)) & 1u) == 0u) { return false; }
+// Branch-free: llvmpipe takes seconds longer to compile the early-return form in these loops.
+fn allowed(slot: u32, i: u32, useMask: bool) -> bool {
+  let m = masks[slot * MW + (i >> 5u)] | select(0xffffffffu, 0u, useMask);
+  return ((m >> (i & 31u)) & 1u) == 1u;
+}
+
+// Whether row token i takes part in fallback job 1 (allowed), 2 (also not below the top-k
+// threshold keyMin) or 3 (general: also not below keyMin and with weight >= minP; else, no
+// filter: the tokens outside the candidates, whose last is (last.x, last.y)).
+fn keep(r: Row, i: u32, job: u32, general: bool, keyMin: u32, last: vec2u, prm: SeqParams) -> bool {
+  if (!allowed(r.slot, i, prm.useMask != 0u)) { return false; }
   if (job == 1u) { return true; }
+  let v = logits[r.base + i];
   let key = key_of(v);
   if (job == 3u && !general) { return key < last.x || (key == last.x && i > last.y); }
   return key >= keyMin && (job == 2u || prm.minP <= 0.0 || exp((v - r.mx) * r.invT) >= prm.minP);
-}
-
-// This invocation's row tokens j0 .. j0 + U - 1 (strided by WG), loaded together so their
-// latencies overlap (a token-by-token loop waits on every load).
-struct Block { v: array<f32, U>, m: array<u32, U> }
-fn load_block(r: Row, j0: u32, t: u32) -> Block {
-  var b: Block;
-  for (var u = 0u; u < U; u++) {
-    let i = min(t + (j0 + u) * WG, V - 1u);
-    b.v[u] = logits[r.base + i];
-    b.m[u] = masks[r.slot * MW + (i >> 5u)];
-  }
-  return b;
 }
 
 fn greater(a: vec2u, b: vec2u) -> bool { return a.x > b.x || (a.x == b.x && a.y < b.y); }
@@ -189,12 +184,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       wg: "WG",
       items: (body) => /* wgsl */ `
       let nItems = select(PV, PC, job == 0u);
-      for (var j0 = 0u; j0 < nItems; j0 += U) {
-       var blk: Block;
-       if (job != 0u) { blk = load_block(r, j0, t); }
-       for (var u = 0u; u < U; u++) {
-        let j = j0 + u;
-        if (j >= nItems) { break; }
+      for (var j = 0u; j < nItems; j++) {
         var key: u32;
         var ii: u32;
         var v = 0.0;
@@ -209,13 +199,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
         } else {
           let i = t + j * WG;
           if (i >= V) { break; }
-          v = blk.v[u];
-          if (!keep(r, i, v, blk.m[u], job, general, keyMin, last, prm)) { continue; }
+          if (!keep(r, i, job, general, keyMin, last, prm)) { continue; }
+          v = logits[base + i];
           key = key_of(v);
           ii = id_inv(i);
         }
         ${body}
-       }
       }`,
     })
   }
@@ -239,14 +228,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       pKey = prefix_key(sel.nd, sel.pk);
     } else if (sel.nd > 0u) {
       // The drawn token is the one item left at the boundary.
-      for (var j0 = 0u; j0 < PV; j0 += U) {
-        let blk = load_block(r, j0, t);
-        for (var u = 0u; u < U; u++) {
-          let i = t + (j0 + u) * WG;
-          if (i >= V) { break; }
-          let v = blk.v[u];
-          if (!keep(r, i, v, blk.m[u], job, general, keyMin, last, prm)) { continue; }
-          if (prefix_cmp(key_of(v), id_inv(i), sel.nd, sel.pk, sel.pi) == 0) { wtok = i; }
+      for (var j = 0u; j < PV; j++) {
+        let i = t + j * WG;
+        if (i >= V) { break; }
+        if (!keep(r, i, job, general, keyMin, last, prm)) { continue; }
+        if (prefix_cmp(key_of(logits[base + i]), id_inv(i), sel.nd, sel.pk, sel.pi) == 0) {
+          wtok = i;
         }
       }
     }
