@@ -63,3 +63,11 @@ export {
   WgslIdentifierError,
   wgslWeightDecoder,
 } from "./dequant.ts";
+export {
+  GEMM_TILE_N,
+  gemmGroups,
+  gemmKernel,
+  type GemmSpec,
+  gemmSplitK,
+  gemmTileRows,
+} from "./gemm.ts";

@@ -1,0 +1,211 @@
+/**
+ * The tiled GEMM against a CPU reference (decode with dequantizeRow, dot in f64): every tile
+ * size, ragged rows, outputs and K, the epilogue (bias, accumulate, per-row LoRA with mixed
+ * adapters, an output chunk at nBase into a strided y) and the gated FFN mode.
+ */
+import assert from "node:assert/strict";
+import { dequantizeRow, gemmGroups, gemmKernel, GgmlType, quantize } from "../../kernels/mod.ts";
+import { acquireGpu } from "../../engine/gpu/mod.ts";
+import { Program } from "../../engine/model/program.ts";
+
+const gpu = await acquireGpu();
+
+function random(n: number, seed: number): Float32Array {
+  let x = seed;
+  return Float32Array.from({ length: n }, () => {
+    x = (x * 1664525 + 1013904223) >>> 0;
+    return (x / 2 ** 32 - 0.5) * 2;
+  });
+}
+
+interface Case {
+  type: GgmlType;
+  k: number;
+  rows: number;
+  /** Outputs computed (the chunk), at `nBase` of `nTotal`. */
+  nCount: number;
+  tileRows: number;
+  nBase?: number;
+  nTotal?: number;
+  /** Columns of y and where the projection's columns start. */
+  ldy?: number;
+  yOff?: number;
+  accumulate?: boolean;
+  bias?: boolean;
+  /** Adapter slot per row (-1: none); LoRA applies when given. */
+  adapters?: number[];
+  /** Encoding of the up weight: the gated FFN mode. */
+  upType?: GgmlType;
+  /** Workgroups sharing K (accumulate only). */
+  splitK?: number;
+}
+
+const RANK = 4;
+const SCALES = new Float32Array([0.5, -1.25, 2]);
+
+/** Dot products of x (rows x k) with the chunk of W (nCount x k), in f64. */
+function dots(x: Float32Array, w: Float32Array, rows: number, n: number, k: number): Float64Array {
+  const out = new Float64Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < n; o++) {
+      let s = 0;
+      for (let i = 0; i < k; i++) s += x[r * k + i] * w[o * k + i];
+      out[r * n + o] = s;
+    }
+  }
+  return out;
+}
+
+function loraRef(c: Case, u: Float32Array, lb: Float32Array, r: number, col: number): number {
+  const a = c.adapters?.[r] ?? -1;
+  if (a < 0) return 0;
+  let s = 0;
+  for (let i = 0; i < RANK; i++) {
+    s += lb[(a * (c.nTotal ?? c.nCount) + col) * RANK + i] * u[r * RANK + i];
+  }
+  return SCALES[a] * s;
+}
+
+/** Runs the case on the GPU; returns y and the reference y. */
+async function run(c: Case): Promise<{ got: Float32Array; want: Float32Array }> {
+  const { type, k, rows, nCount } = c;
+  const nBase = c.nBase ?? 0, nTotal = c.nTotal ?? nCount;
+  const ldy = c.ldy ?? nTotal, yOff = c.yOff ?? 0, dual = c.upType !== undefined;
+  const lora = c.adapters !== undefined;
+  const wq = quantize(type, random(nCount * k, 1));
+  const uq = dual ? quantize(c.upType!, random(nCount * k, 2)) : new Uint8Array(4);
+  const x = random(rows * k, 3);
+  const bias = random(nTotal, 4);
+  const u = random(rows * RANK, 5), u2 = random(rows * RANK, 6);
+  const lb = random(SCALES.length * nTotal * RANK, 7),
+    lb2 = random(SCALES.length * nTotal * RANK, 8);
+  const y0 = random(rows * ldy, 9);
+  const g = dots(x, dequantizeRow(type, wq, nCount * k), rows, nCount, k);
+  const v = dual ? dots(x, dequantizeRow(c.upType!, uq, nCount * k), rows, nCount, k) : g;
+  const want = Float32Array.from(y0);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < nCount; o++) {
+      const col = nBase + o, at = r * ldy + yOff + col;
+      if (dual) {
+        const gate = g[r * nCount + o] + loraRef(c, u, lb, r, col);
+        want[at] = gate / (1 + Math.exp(-gate)) * (v[r * nCount + o] + loraRef(c, u2, lb2, r, col));
+      } else {
+        const s = g[r * nCount + o] + (c.bias ? bias[col] : 0) + loraRef(c, u, lb, r, col);
+        want[at] = (c.accumulate ? y0[at] : 0) + s;
+      }
+    }
+  }
+  const spec = { type, upType: c.upType, k, n: nTotal, bias: !!c.bias, loraRank: lora ? RANK : 0 };
+  const code = gemmKernel({ ...spec, tileRows: c.tileRows, splitK: c.splitK });
+  const y = gpu.storage(y0.byteLength, "y", y0);
+  const s = (a: ArrayBufferView, label: string) => gpu.storage(a.byteLength, label, a);
+  const adapters = Int32Array.from(c.adapters ?? new Array(rows).fill(-1));
+  const p = new Program(gpu);
+  p.add(code, "gemm", gemmGroups(nCount, rows, c.tileRows, c.splitK), [
+    s(x, "x"),
+    s(wq, "w"),
+    y,
+    { params: new Uint32Array([rows, nCount, nBase, ldy, yOff, +!!c.accumulate, 0, 0]) },
+    c.bias ? s(bias, "bias") : null,
+    ...(lora
+      ? [s(u, "u"), s(lb, "lb"), s(adapters, "adapters"), s(SCALES, "scales")]
+      : dual
+      ? [null, null, null, null]
+      : []),
+    ...(dual ? [s(uq, "w2"), ...(lora ? [s(u2, "u2"), s(lb2, "lb2")] : [])] : []),
+  ]);
+  const enc = gpu.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  p.encode(pass);
+  pass.end();
+  gpu.device.queue.submit([enc.finish()]);
+  return { got: new Float32Array(await gpu.read(y, y0.byteLength)), want };
+}
+
+function assertClose(got: Float32Array, want: Float32Array): void {
+  for (let i = 0; i < want.length; i++) {
+    const tol = 1e-3 * (1 + Math.abs(want[i]));
+    assert.ok(Math.abs(got[i] - want[i]) <= tol, `${i}: ${got[i]} vs ${want[i]}`);
+  }
+}
+
+// One tile size per encoding: every distinct kernel costs llvmpipe seconds to compile.
+const TYPES: [GgmlType, number, number][] = [
+  [GgmlType.F32, 100, 32], // K not a multiple of the 32-wide step
+  [GgmlType.F16, 68, 64],
+  [GgmlType.Q8_0, 96, 32],
+  [GgmlType.Q5_0, 64, 64],
+  [GgmlType.Q4_K, 512, 128],
+  [GgmlType.Q6_K, 256, 32],
+];
+
+for (const [type, k, tileRows] of TYPES) {
+  for (const rows of [1, 17, 70]) {
+    Deno.test(`gemm ${GgmlType[type]} K=${k}, ${rows} rows x 70 outputs (tile ${tileRows}) equals the CPU reference`, async () => {
+      const { got, want } = await run({ type, k, rows, nCount: 70, tileRows });
+      assertClose(got, want);
+    });
+  }
+}
+
+for (const [tileRows, splitK] of [[32, 1], [128, 1], [32, 3]]) {
+  const split = splitK > 1 ? `, K split in ${splitK}` : "";
+  Deno.test(`gemm epilogue (tile ${tileRows}${split}): bias, accumulate and per-row LoRA on a chunk at nBase of a strided y`, async () => {
+    const adapters = Array.from({ length: 70 }, (_, r) => r % 4 - 1); // -1 (none), 0, 1, 2
+    const { got, want } = await run({
+      type: GgmlType.Q4_K,
+      k: 256,
+      rows: 70,
+      nCount: 70,
+      nBase: 30,
+      nTotal: 100,
+      ldy: 130,
+      yOff: 20,
+      tileRows,
+      accumulate: true,
+      bias: true,
+      adapters,
+      splitK,
+    });
+    assertClose(got, want);
+  });
+}
+
+Deno.test("gemm with K split in 2 where the last split is short (K=100) adds to y", async () => {
+  const { got, want } = await run({
+    type: GgmlType.F32,
+    k: 100,
+    rows: 17,
+    nCount: 70,
+    tileRows: 32,
+    accumulate: true,
+    splitK: 2,
+  });
+  assertClose(got, want);
+});
+
+for (
+  const [type, upType, k, rows, tileRows, lora] of [
+    [GgmlType.F16, GgmlType.F16, 100, 17, 32, false],
+    [GgmlType.Q5_0, GgmlType.Q5_0, 64, 70, 64, true],
+    [GgmlType.Q4_K, GgmlType.Q6_K, 256, 70, 128, true],
+  ] as const
+) {
+  {
+    const what = `${GgmlType[type]}/${GgmlType[upType]} K=${k}, ${rows} rows, tile ${tileRows}` +
+      (lora ? ", mixed LoRA adapters" : "");
+    Deno.test(`gemm gated (${what}) equals silu(gate) * up of the CPU reference`, async () => {
+      const adapters = lora ? Array.from({ length: rows }, (_, r) => (r * 7) % 4 - 1) : undefined;
+      const { got, want } = await run({
+        type,
+        upType,
+        k,
+        rows,
+        nCount: 70,
+        tileRows,
+        adapters,
+      });
+      assertClose(got, want);
+    });
+  }
+}
