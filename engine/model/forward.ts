@@ -11,6 +11,10 @@ import {
   attentionKernel,
   decodePrepKernel,
   embedKernel,
+  gemmGroups,
+  gemmKernel,
+  gemmSplitK,
+  gemmTileRows,
   loraDownKernel,
   matmulGroups,
   matmulKernel,
@@ -47,6 +51,8 @@ export interface ForwardLimits {
   contextLength: number;
   /** Matmul schedule: cooperative (GPUs) or one invocation per output (software adapters). */
   cooperativeMatmul: boolean;
+  /** Fewest rows of a step that take the tiled GEMM on the GPU schedule (default GEMM_MIN_ROWS). */
+  gemmMinRows?: number;
 }
 
 /** Shape of a step program: rows processed and rows whose next token is sampled. */
@@ -259,7 +265,7 @@ export class ForwardPass {
     c.layers > 0 && w.layers.forEach((L, l) => {
       p.add(norm, "attn norm", rows, [a.x, L.attnNorm, a.xn, prm(rows)]);
       const single = [L.q, L.k, L.v].every((W) => W.chunks.length === 1);
-      if (single && !this.#lora) this.#qkv(p, L, rows);
+      if (single && !this.#lora && !this.#gemmTile(rows, qDim, L.q.cols)) this.#qkv(p, L, rows);
       else {
         this.#lin(p, l, "q", L.q, a.xn, a.q, rows, qDim, 0, false, L.qBias);
         this.#lin(p, l, "k", L.k, a.xn, a.k, rows, kvDim, 0, false, L.kBias);
@@ -385,18 +391,21 @@ export class ForwardPass {
       : [null, null, null, null];
     const lora2 = u ? [u.u, u.b] : [];
     const cooperative = this.limits.cooperativeMatmul;
-    const code = matmulKernel({
+    const spec = {
       type: gate.type,
       upType: up.type,
       k: gate.cols,
       n: f,
       bias: false,
       loraRank: pool ? pool.rank : 0,
-      cooperative,
-      rowBlock: rowBlockFor(rows),
-    });
+    };
+    const tile = this.#gemmTile(rows, f, gate.cols);
+    const code = tile
+      ? gemmKernel({ ...spec, tileRows: tile })
+      : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
+    const grid = tile ? gemmGroups(f, rows, tile) : matmulGroups(f, cooperative, gate.cols, f);
     const params = new Uint32Array([rows, f, 0, f, 0, 0, 0, 0]);
-    p.add(code, "gate+up+swiglu", matmulGroups(f, cooperative, gate.cols, f), [
+    p.add(code, "gate+up+swiglu", grid, [
       a.xn,
       gate.chunks[0].buffer,
       a.h,
@@ -447,6 +456,16 @@ export class ForwardPass {
     this.#matmul(p, `${m} proj`, W, x, y, rows, { ldy, yOff, accumulate, bias, lora });
   }
 
+  /**
+   * Rows per tile when a step of `rows` rows takes the tiled GEMM for `nCount` outputs of rows
+   * `k` long, else 0 (the matmul; the fused Q/K/V matmul only then).
+   */
+  #gemmTile(rows: number, nCount: number, k: number, splittable = false): number {
+    const min = this.limits.gemmMinRows ?? GEMM_MIN_ROWS;
+    if (!this.limits.cooperativeMatmul || rows < min) return 0;
+    return gemmTileRows(rows, nCount, k, splittable);
+  }
+
   #matmul(
     p: Program,
     label: string,
@@ -464,15 +483,19 @@ export class ForwardPass {
   ): void {
     const pool = this.#lora;
     const cooperative = this.limits.cooperativeMatmul;
-    const code = matmulKernel({
+    const spec = {
       type: W.type,
       k: W.cols,
       n: W.rows,
       bias: !!o.bias,
       loraRank: o.lora && pool ? pool.rank : 0,
-      cooperative,
-      rowBlock: rowBlockFor(rows),
-    });
+    };
+    const tile = this.#gemmTile(rows, W.rows, W.cols, o.accumulate);
+    // A projection that adds into y can split K over workgroups (long rows, few output tiles).
+    const splitK = tile && o.accumulate ? gemmSplitK(rows, W.rows, W.cols, tile) : 1;
+    const code = tile
+      ? gemmKernel({ ...spec, tileRows: tile, splitK })
+      : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
     for (const ch of W.chunks) {
       const params = new Uint32Array([
         rows,
@@ -485,7 +508,10 @@ export class ForwardPass {
         0,
       ]);
       // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
-      p.add(code, label, matmulGroups(ch.rowCount, cooperative, W.cols, W.rows), [
+      const grid = tile
+        ? gemmGroups(ch.rowCount, rows, tile, splitK)
+        : matmulGroups(ch.rowCount, cooperative, W.cols, W.rows);
+      p.add(code, label, grid, [
         x,
         ch.buffer,
         y,
@@ -602,6 +628,14 @@ export class ForwardPass {
     for (const buf of Object.values(this.buffers)) buf.destroy();
   }
 }
+
+/**
+ * Rows from which the GPU schedule uses the tiled GEMM (prefill chunks, large batches) instead of
+ * the matmul, which re-decodes each weight row per 8 rows. H200 sweep (bench/gemm_bench.ts, 0.5B
+ * Q4 shapes): at 16 rows on par for Q (22 vs 24 us), ahead for gate+up (83 -> 72) and down
+ * (66 -> 40 with K split); at 32 rows ahead for every projection.
+ */
+const GEMM_MIN_ROWS = 16;
 
 /** Accumulators per weight pass: the batch size, rounded down to 1, 2, 4 or 8. */
 function rowBlockFor(rows: number): number {
