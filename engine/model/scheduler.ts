@@ -279,7 +279,9 @@ export class Scheduler {
         const nTop = Math.min(MAX_TOP_LOGPROBS, s.request.logprobs ?? 0);
         const top = [];
         for (let j = 0; j < nTop; j++) {
-          top.push({ id: ringU[rec + 2 + 2 * j], logprob: ringF[rec + 3 + 2 * j] });
+          const id = ringU[rec + 2 + 2 * j];
+          // A mask can allow fewer tokens than alternatives asked for; the rest come back empty.
+          if (id < this.#c.vocabSize) top.push({ id, logprob: ringF[rec + 3 + 2 * j] });
         }
         if (ringU[rec] >= this.#c.vocabSize) {
           // Only non-finite logits leave the sampler without a token.

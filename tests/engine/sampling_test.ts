@@ -63,6 +63,23 @@ Deno.test("sampling: a token mask restricts every step", async () => {
   for (const id of r.ids) assert.ok(allowedIds.includes(id), `token ${id} was not allowed`);
 });
 
+Deno.test("sampling: alternatives are only tokens the mask allows, even when fewer than asked", async () => {
+  const m = await model();
+  const allowedIds = [...new Set(m.encode(" 7 8"))].slice(0, 2);
+  const mask = new Uint32Array(Math.ceil(m.info.vocabSize / 32));
+  for (const id of allowedIds) mask[id >> 5] |= 1 << (id & 31);
+  const s = m.generate({
+    promptIds: m.encode(PROMPT),
+    maxTokens: 2,
+    logprobs: 5,
+    constraint: { allowed: () => mask },
+  });
+  for await (const e of s) {
+    assert.ok(e.topLogprobs!.length <= allowedIds.length, `${e.topLogprobs!.length} alternatives`);
+    for (const t of e.topLogprobs!) assert.ok(allowedIds.includes(t.id), `alternative ${t.id}`);
+  }
+});
+
 Deno.test("generate: aborting stops the sequence with reason cancelled", async () => {
   const m = await model();
   const ac = new AbortController();
