@@ -13,7 +13,6 @@ import {
   embedKernel,
   gemmGroups,
   gemmKernel,
-  gemmSplitK,
   gemmTileRows,
   loraDownKernel,
   matmulGroups,
@@ -490,11 +489,12 @@ export class ForwardPass {
       bias: !!o.bias,
       loraRank: o.lora && pool ? pool.rank : 0,
     };
-    const tile = this.#gemmTile(rows, W.rows, W.cols, o.accumulate);
-    // A projection that adds into y can split K over workgroups (long rows, few output tiles).
-    const splitK = tile && o.accumulate ? gemmSplitK(rows, W.rows, W.cols, tile) : 1;
+    // No K split (the GEMM can add partial sums atomically into y): the order of those adds
+    // varies from run to run, and a prompt must give the same logits every time (seeded
+    // sampling is reproducible, batched equals unbatched at temperature 0).
+    const tile = this.#gemmTile(rows, W.rows, W.cols);
     const code = tile
-      ? gemmKernel({ ...spec, tileRows: tile, splitK })
+      ? gemmKernel({ ...spec, tileRows: tile })
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
     for (const ch of W.chunks) {
       const params = new Uint32Array([
@@ -509,7 +509,7 @@ export class ForwardPass {
       ]);
       // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
       const grid = tile
-        ? gemmGroups(ch.rowCount, rows, tile, splitK)
+        ? gemmGroups(ch.rowCount, rows, tile)
         : matmulGroups(ch.rowCount, cooperative, W.cols, W.rows);
       p.add(code, label, grid, [
         x,
@@ -630,12 +630,13 @@ export class ForwardPass {
 }
 
 /**
- * Rows from which the GPU schedule uses the tiled GEMM (prefill chunks, large batches) instead of
- * the matmul, which re-decodes each weight row per 8 rows. H200 sweep (bench/gemm_bench.ts, 0.5B
- * Q4 shapes): at 16 rows on par for Q (22 vs 24 us), ahead for gate+up (83 -> 72) and down
- * (66 -> 40 with K split); at 32 rows ahead for every projection.
+ * Rows from which the GPU schedule uses the tiled GEMM (prefill chunks) instead of the matmul,
+ * which re-decodes each weight row per 8 rows. H200 sweep (bench/gemm_bench.ts, 0.5B Q4 shapes):
+ * at 16 rows on par for Q (22 vs 24 us), ahead for gate+up (83 -> 72); at 32 rows ahead for
+ * every projection. End to end, 16-stream decode fell from 1,752 to 1,467 tok/s with the GEMM
+ * taking its 16-row steps (it also loses the fused Q/K/V launch), so decode batches stay below.
  */
-const GEMM_MIN_ROWS = 16;
+const GEMM_MIN_ROWS = 32;
 
 /** Accumulators per weight pass: the batch size, rounded down to 1, 2, 4 or 8. */
 function rowBlockFor(rows: number): number {
