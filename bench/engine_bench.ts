@@ -68,8 +68,13 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
     // Warm-up compiles every kernel variant used below.
     await m.generate({ promptIds: randomIds(32, vocab, 1), maxTokens: 4, ignoreEos: true }).result;
     log("prefill");
+    // Keep the GPU busy ~300 ms first: the H200 prefills several times slower until its
+    // clocks have risen, which made single prefill figures swing 3x between runs.
+    for (const t0 = performance.now(); performance.now() - t0 < 300;) {
+      await m.generate({ promptIds: randomIds(promptTokens, vocab, 2), maxTokens: 1 }).result;
+    }
     const pre = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const r = await m.generate({
         promptIds: randomIds(promptTokens, vocab, 10 + i),
         maxTokens: 1,
