@@ -7,24 +7,17 @@ import assert from "node:assert/strict";
 import { attentionChunks, attentionCombineKernel, attentionKernel } from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
 import { Program } from "../../engine/model/program.ts";
+import { uniformValues } from "./test_data.ts";
 
 const gpu = await acquireGpu();
 const HQ = 4, HKV = 2, HD = 32, CTX = 512, SLOTS = 2;
 
-function random(n: number, seed: number): Float32Array {
-  let s = seed;
-  return new Float32Array(n).map(() => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
-
 /** Rows: (slot, position); attention over keys 0..position of the slot. */
 const rowsInfo: [number, number][] = [[0, 300], [1, 5], [0, 127], [1, 128], [0, 511]];
 const R = rowsInfo.length;
-const q = random(R * HQ * HD, 1);
-const kc = random(SLOTS * CTX * HKV * HD, 2);
-const vc = random(SLOTS * CTX * HKV * HD, 3);
+const q = uniformValues(R * HQ * HD, 1);
+const kc = uniformValues(SLOTS * CTX * HKV * HD, 2);
+const vc = uniformValues(SLOTS * CTX * HKV * HD, 3);
 
 function reference(): Float32Array {
   const out = new Float32Array(R * HQ * HD);

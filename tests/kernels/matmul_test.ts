@@ -14,16 +14,9 @@ import {
 } from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
 import { Program } from "../../engine/model/program.ts";
+import { uniformValues } from "./test_data.ts";
 
 const gpu = await acquireGpu();
-
-function random(n: number, seed: number): Float32Array {
-  let x = seed;
-  return Float32Array.from({ length: n }, () => {
-    x = (x * 1664525 + 1013904223) >>> 0;
-    return (x / 2 ** 32 - 0.5) * 2;
-  });
-}
 
 async function run(
   type: GgmlType,
@@ -33,9 +26,9 @@ async function run(
   cooperative: boolean,
   gated: boolean,
 ): Promise<{ got: Float32Array; want: Float32Array }> {
-  const wq = quantize(type, random(n * k, 1));
-  const uq = quantize(type, random(n * k, 2));
-  const x = random(rows * k, 3);
+  const wq = quantize(type, uniformValues(n * k, 1));
+  const uq = quantize(type, uniformValues(n * k, 2));
+  const x = uniformValues(rows * k, 3);
   const wf = dequantizeRow(type, wq, n * k), uf = dequantizeRow(type, uq, n * k);
   const want = new Float32Array(rows * n);
   for (let r = 0; r < rows; r++) {
@@ -115,9 +108,9 @@ for (const cooperative of [false, true]) {
   Deno.test(`qkv matmul (${cooperative ? "cooperative" : "per-thread"}, mixed Q8_0/Q4_K/F16 with bias) equals three matmuls`, async () => {
     const k = 256, rows = 3, outs: [number, number, number] = [64, 32, 32];
     const types: [GgmlType, GgmlType, GgmlType] = [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16];
-    const x = random(rows * k, 7);
-    const ws = outs.map((n, i) => quantize(types[i], random(n * k, 20 + i)));
-    const biases = outs.map((n, i) => random(n, 30 + i));
+    const x = uniformValues(rows * k, 7);
+    const ws = outs.map((n, i) => quantize(types[i], uniformValues(n * k, 20 + i)));
+    const biases = outs.map((n, i) => uniformValues(n, 30 + i));
     const ys = outs.map((n, i) => gpu.storage(rows * n * 4, `y${i}`));
     const total = outs[0] + outs[1] + outs[2];
     const p = new Program(gpu);

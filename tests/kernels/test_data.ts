@@ -17,6 +17,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** `n` seeded values uniform in [-1, 1), for kernel inputs checked against a CPU reference. */
+export function uniformValues(n: number, seed: number): Float32Array {
+  const rand = seededRandom(seed);
+  return Float32Array.from({ length: n }, () => rand() * 2 - 1);
+}
+
 /** `n` Gaussian values (n a multiple of 32) whose spread changes from one 32-group to the next. */
 export function gaussianWeights(n: number, seed: number): Float32Array {
   const rand = seededRandom(seed);
