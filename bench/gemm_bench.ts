@@ -5,14 +5,7 @@
  * GEMM result from the matmul's. Prints one table line per shape and row count.
  * @module
  */
-import {
-  gemmGroups,
-  gemmKernel,
-  gemmSplitK,
-  GgmlType,
-  matmulGroups,
-  matmulKernel,
-} from "../kernels/mod.ts";
+import { gemmGroups, gemmKernel, GgmlType, matmulGroups, matmulKernel } from "../kernels/mod.ts";
 import { acquireGpu } from "../engine/mod.ts";
 import { randomTensor } from "./random_model.ts";
 
@@ -38,13 +31,11 @@ const SHAPES: Shape[] = [
 ];
 const QUICK = Deno.args.includes("--quick");
 const ROWS = QUICK ? [16, 256, 512] : [16, 32, 64, 256, 512];
-/** GEMM variants: tile rows, and K split by `gemmSplitK` (gated shapes never split). */
-const GEMMS: { label: string; tileRows: number; split: boolean }[] = [
-  { label: "g32", tileRows: 32, split: false },
-  { label: "g64", tileRows: 64, split: false },
-  { label: "g128", tileRows: 128, split: false },
-  { label: "g32s", tileRows: 32, split: true },
-  { label: "g64s", tileRows: 64, split: true },
+/** GEMM variants: rows per tile. */
+const GEMMS: { label: string; tileRows: number }[] = [
+  { label: "g32", tileRows: 32 },
+  { label: "g64", tileRows: 64 },
+  { label: "g128", tileRows: 128 },
 ];
 
 const gpu = await acquireGpu();
@@ -65,24 +56,22 @@ interface Variant {
   bind: GPUBindGroup;
   grid: [number, number];
   y: GPUBuffer;
-  /** Adds to y (a K split): cleared before the one-dispatch check. */
-  adds: boolean;
 }
 
 function variants(s: Shape, rows: number, bufs: GPUBuffer[]): Variant[] {
   const spec = { type: s.type, upType: s.upType, k: s.k, n: s.n, bias: false, loraRank: 0 };
   const out: Variant[] = [];
-  const add = (label: string, code: string, grid: [number, number], adds = false) => {
+  const add = (label: string, code: string, grid: [number, number]) => {
     const pipeline = gpu.pipeline(code, label);
     const y = gpu.storage(rows * s.n * 4, "y");
-    const params = gpu.uniform(new Uint32Array([rows, s.n, 0, s.n, 0, +adds, 0, 0]));
+    const params = gpu.uniform(new Uint32Array([rows, s.n, 0, s.n, 0, 0, 0, 0]));
     const entries = [bufs[0], bufs[1], y, params].map((buffer, binding) => ({
       binding,
       resource: { buffer },
     }));
     if (s.upType !== undefined) entries.push({ binding: 9, resource: { buffer: bufs[2] } });
     const bind = dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    out.push({ label, pipeline, bind, grid, y, adds });
+    out.push({ label, pipeline, bind, grid, y });
   };
   const rb = rows >= 8 ? 8 : rows >= 4 ? 4 : 1;
   const groups = matmulGroups(s.n, true, s.k, s.n);
@@ -92,13 +81,7 @@ function variants(s: Shape, rows: number, bufs: GPUBuffer[]): Variant[] {
     groups <= 65535 ? [groups, 1] : [65535, Math.ceil(groups / 65535)],
   );
   for (const g of GEMMS) {
-    const splitK = g.split && s.upType === undefined ? gemmSplitK(rows, s.n, s.k, g.tileRows) : 1;
-    add(
-      g.label,
-      gemmKernel({ ...spec, tileRows: g.tileRows, splitK }),
-      gemmGroups(s.n, rows, g.tileRows, splitK),
-      splitK > 1,
-    );
+    add(g.label, gemmKernel({ ...spec, tileRows: g.tileRows }), gemmGroups(s.n, rows, g.tileRows));
   }
   return out;
 }
@@ -146,7 +129,6 @@ async function time(vs: Variant[], reps: number[], warm = 0): Promise<number[]> 
 /** Largest difference of `v`'s result (one dispatch) from `ref`'s, relative to ref's largest. */
 async function maxDiff(ref: Variant, v: Variant, bytes: number): Promise<number> {
   const enc = dev.createCommandEncoder();
-  if (v.adds) enc.clearBuffer(v.y);
   const pass = enc.beginComputePass();
   pass.setPipeline(v.pipeline);
   pass.setBindGroup(0, v.bind);

@@ -72,17 +72,46 @@ export function matmulGroups(nCount: number, cooperative: boolean, k: number, n:
  * slots, 8 adapter scales (if LoRA). Dispatch `matmulGroups(nCount)` (2-D when over 65535).
  */
 export function matmulKernel(spec: MatmulSpec): string {
+  const { k, n } = spec;
+  const header = matmulInterface(spec, "matmul") + /* wgsl */ `
+const WG = ${spec.cooperative ? matmulWorkgroup(matmulLanes(k, n)) : 64}u;
+const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
+`;
+  const rb = spec.rowBlock ?? MATMUL_ROW_BLOCK;
+  if (![1, 2, 4, 8].includes(rb)) {
+    throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
+  }
+  const dual = spec.upType !== undefined;
+  if (!spec.cooperative) return header + perThreadMain(dual, false);
+  const lanes = matmulLanes(k, n);
+  return header + cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false);
+}
+
+/** The part of a weight-times-input kernel that the matmul and the tiled GEMM share. */
+export interface MatmulInterfaceSpec {
+  type: GgmlType;
+  k: number;
+  n: number;
+  bias: boolean;
+  loraRank: number;
+  upType?: GgmlType;
+}
+
+/**
+ * WGSL shared by `matmulKernel` and `gemmKernel`: constants K, NTOT, ROW_BYTES, RMAX, the params
+ * struct, bindings 0-8 (and 9-11 in gated mode), the weight decoders and the epilogue: `finish`
+ * (bias, per-row LoRA delta, store or accumulate) or, gated, `finish2` (silu(gate) * up).
+ */
+export function matmulInterface(spec: MatmulInterfaceSpec, kernel: string): string {
   const { type, k, n, bias, loraRank } = spec;
-  if (k % 4 !== 0) throw new RangeError(`matmul: K=${k} is not a multiple of 4`);
+  if (k % 4 !== 0) throw new RangeError(`${kernel}: K=${k} is not a multiple of 4`);
   const lora = loraRank > 0;
   const dual = spec.upType !== undefined;
-  if (dual && bias) throw new RangeError("matmul: the gated FFN mode takes no bias");
-  const header = /* wgsl */ `
+  if (dual && bias) throw new RangeError(`${kernel}: the gated FFN mode takes no bias`);
+  return /* wgsl */ `
 const K = ${k}u;
 const NTOT = ${n}u;
 const ROW_BYTES = ${rowBytes(type, k)}u;
-const WG = ${spec.cooperative ? matmulWorkgroup(matmulLanes(k, n)) : 64}u;
-const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
 const RMAX = ${Math.max(1, loraRank)}u;
 struct Params { rows: u32, nCount: u32, nBase: u32, ldy: u32, yOff: u32, accumulate: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
@@ -121,13 +150,6 @@ fn finish(r: u32, n: u32, dotValue: f32) {
   if (p.accumulate != 0u) { y[idx] += v; } else { y[idx] = v; }
 }
 `;
-  const rb = spec.rowBlock ?? MATMUL_ROW_BLOCK;
-  if (![1, 2, 4, 8].includes(rb)) {
-    throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
-  }
-  if (!spec.cooperative) return header + perThreadMain(dual, false);
-  const lanes = matmulLanes(k, n);
-  return header + cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false);
 }
 
 /** Bindings, decoder and epilogue of the gated FFN mode. */

@@ -63,11 +63,4 @@ export {
   WgslIdentifierError,
   wgslWeightDecoder,
 } from "./dequant.ts";
-export {
-  GEMM_TILE_N,
-  gemmGroups,
-  gemmKernel,
-  type GemmSpec,
-  gemmSplitK,
-  gemmTileRows,
-} from "./gemm.ts";
+export { GEMM_TILE_N, gemmGroups, gemmKernel, type GemmSpec, gemmTileRows } from "./gemm.ts";

@@ -459,10 +459,10 @@ export class ForwardPass {
    * Rows per tile when a step of `rows` rows takes the tiled GEMM for `nCount` outputs of rows
    * `k` long, else 0 (the matmul; the fused Q/K/V matmul only then).
    */
-  #gemmTile(rows: number, nCount: number, k: number, splittable = false): number {
+  #gemmTile(rows: number, nCount: number, k: number): number {
     const min = this.limits.gemmMinRows ?? GEMM_MIN_ROWS;
     if (!this.limits.cooperativeMatmul || rows < min) return 0;
-    return gemmTileRows(rows, nCount, k, splittable);
+    return gemmTileRows(rows, nCount, k);
   }
 
   #matmul(
@@ -489,9 +489,6 @@ export class ForwardPass {
       bias: !!o.bias,
       loraRank: o.lora && pool ? pool.rank : 0,
     };
-    // No K split (the GEMM can add partial sums atomically into y): the order of those adds
-    // varies from run to run, and a prompt must give the same logits every time (seeded
-    // sampling is reproducible, batched equals unbatched at temperature 0).
     const tile = this.#gemmTile(rows, W.rows, W.cols);
     const code = tile
       ? gemmKernel({ ...spec, tileRows: tile })

@@ -7,16 +7,9 @@ import assert from "node:assert/strict";
 import { dequantizeRow, gemmGroups, gemmKernel, GgmlType, quantize } from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
 import { Program } from "../../engine/model/program.ts";
+import { uniformValues } from "./test_data.ts";
 
 const gpu = await acquireGpu();
-
-function random(n: number, seed: number): Float32Array {
-  let x = seed;
-  return Float32Array.from({ length: n }, () => {
-    x = (x * 1664525 + 1013904223) >>> 0;
-    return (x / 2 ** 32 - 0.5) * 2;
-  });
-}
 
 interface Case {
   type: GgmlType;
@@ -36,8 +29,6 @@ interface Case {
   adapters?: number[];
   /** Encoding of the up weight: the gated FFN mode. */
   upType?: GgmlType;
-  /** Workgroups sharing K (accumulate only). */
-  splitK?: number;
 }
 
 const RANK = 4;
@@ -72,14 +63,14 @@ async function run(c: Case): Promise<{ got: Float32Array; want: Float32Array }> 
   const nBase = c.nBase ?? 0, nTotal = c.nTotal ?? nCount;
   const ldy = c.ldy ?? nTotal, yOff = c.yOff ?? 0, dual = c.upType !== undefined;
   const lora = c.adapters !== undefined;
-  const wq = quantize(type, random(nCount * k, 1));
-  const uq = dual ? quantize(c.upType!, random(nCount * k, 2)) : new Uint8Array(4);
-  const x = random(rows * k, 3);
-  const bias = random(nTotal, 4);
-  const u = random(rows * RANK, 5), u2 = random(rows * RANK, 6);
-  const lb = random(SCALES.length * nTotal * RANK, 7),
-    lb2 = random(SCALES.length * nTotal * RANK, 8);
-  const y0 = random(rows * ldy, 9);
+  const wq = quantize(type, uniformValues(nCount * k, 1));
+  const uq = dual ? quantize(c.upType!, uniformValues(nCount * k, 2)) : new Uint8Array(4);
+  const x = uniformValues(rows * k, 3);
+  const bias = uniformValues(nTotal, 4);
+  const u = uniformValues(rows * RANK, 5), u2 = uniformValues(rows * RANK, 6);
+  const lb = uniformValues(SCALES.length * nTotal * RANK, 7),
+    lb2 = uniformValues(SCALES.length * nTotal * RANK, 8);
+  const y0 = uniformValues(rows * ldy, 9);
   const g = dots(x, dequantizeRow(type, wq, nCount * k), rows, nCount, k);
   const v = dual ? dots(x, dequantizeRow(c.upType!, uq, nCount * k), rows, nCount, k) : g;
   const want = Float32Array.from(y0);
@@ -96,12 +87,12 @@ async function run(c: Case): Promise<{ got: Float32Array; want: Float32Array }> 
     }
   }
   const spec = { type, upType: c.upType, k, n: nTotal, bias: !!c.bias, loraRank: lora ? RANK : 0 };
-  const code = gemmKernel({ ...spec, tileRows: c.tileRows, splitK: c.splitK });
+  const code = gemmKernel({ ...spec, tileRows: c.tileRows });
   const y = gpu.storage(y0.byteLength, "y", y0);
   const s = (a: ArrayBufferView, label: string) => gpu.storage(a.byteLength, label, a);
   const adapters = Int32Array.from(c.adapters ?? new Array(rows).fill(-1));
   const p = new Program(gpu);
-  p.add(code, "gemm", gemmGroups(nCount, rows, c.tileRows, c.splitK), [
+  p.add(code, "gemm", gemmGroups(nCount, rows, c.tileRows), [
     s(x, "x"),
     s(wq, "w"),
     y,
@@ -148,9 +139,8 @@ for (const [type, k, tileRows] of TYPES) {
   }
 }
 
-for (const [tileRows, splitK] of [[32, 1], [128, 1], [32, 3]]) {
-  const split = splitK > 1 ? `, K split in ${splitK}` : "";
-  Deno.test(`gemm epilogue (tile ${tileRows}${split}): bias, accumulate and per-row LoRA on a chunk at nBase of a strided y`, async () => {
+for (const tileRows of [32, 128]) {
+  Deno.test(`gemm epilogue (tile ${tileRows}): bias, accumulate and per-row LoRA on a chunk at nBase of a strided y`, async () => {
     const adapters = Array.from({ length: 70 }, (_, r) => r % 4 - 1); // -1 (none), 0, 1, 2
     const { got, want } = await run({
       type: GgmlType.Q4_K,
@@ -165,13 +155,12 @@ for (const [tileRows, splitK] of [[32, 1], [128, 1], [32, 3]]) {
       accumulate: true,
       bias: true,
       adapters,
-      splitK,
     });
     assertClose(got, want);
   });
 }
 
-Deno.test("gemm with K split in 2 where the last split is short (K=100) adds to y", async () => {
+Deno.test("gemm with a K step cut short (K=100) adds to y", async () => {
   const { got, want } = await run({
     type: GgmlType.F32,
     k: 100,
@@ -179,7 +168,6 @@ Deno.test("gemm with K split in 2 where the last split is short (K=100) adds to 
     nCount: 70,
     tileRows: 32,
     accumulate: true,
-    splitK: 2,
   });
   assertClose(got, want);
 });
