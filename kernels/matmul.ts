@@ -13,16 +13,8 @@ import type { GgmlType } from "./ggml_types.ts";
 import { rowBytes } from "./ggml_types.ts";
 import { wgslWeightDecoder } from "./dequant.ts";
 
-/** Shape of a matmul kernel. */
-export interface MatmulSpec {
-  type: GgmlType;
-  /** Input features (row length of W). */
-  k: number;
-  /** Total output features of the weight (for LoRA B indexing). */
-  n: number;
-  bias: boolean;
-  /** LoRA rank padding of the adapter pool, 0 when no LoRA is applied. */
-  loraRank: number;
+/** Shape of a matmul kernel: the weight and epilogue (shared with the GEMM), and the schedule. */
+export interface MatmulSpec extends MatmulInterfaceSpec {
   /** Cooperative (GPU) schedule rather than one invocation per output. */
   cooperative?: boolean;
   /**
@@ -31,12 +23,6 @@ export interface MatmulSpec {
    * accumulators to memory.
    */
   rowBlock?: number;
-  /**
-   * Gated FFN mode: W is the gate, `upType` the encoding of a second weight (binding 9, LoRA
-   * at 10-11) read in the same pass, and the output is `silu(gate) * up` (no bias, no
-   * accumulate). Saves two dispatches per layer over gate, up and SwiGLU apart.
-   */
-  upType?: GgmlType;
 }
 
 /** Rows of x folded into one pass over a weight row. */
@@ -90,10 +76,18 @@ const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
 /** The part of a weight-times-input kernel that the matmul and the tiled GEMM share. */
 export interface MatmulInterfaceSpec {
   type: GgmlType;
+  /** Input features (row length of W), a multiple of 4. */
   k: number;
+  /** Total output features of the weight (for LoRA B indexing). */
   n: number;
   bias: boolean;
+  /** LoRA rank padding of the adapter pool, 0 when no LoRA is applied. */
   loraRank: number;
+  /**
+   * Gated FFN mode: W is the gate, `upType` the encoding of a second weight (binding 9, LoRA
+   * at 10-11) read in the same pass, and the output is `silu(gate) * up` (no bias, no
+   * accumulate). Saves two dispatches per layer over gate, up and SwiGLU apart.
+   */
   upType?: GgmlType;
 }
 
