@@ -4,7 +4,7 @@
  * GPU bytes, for batch 1 or B concurrent streams, optionally each on its own LoRA adapter.
  * @module
  */
-import { type GpuModel, loadModel, type SamplingParams } from "../engine/mod.ts";
+import { type GpuModel, loadModel, type LoadOptions, type SamplingParams } from "../engine/mod.ts";
 import { GgmlType, writeGguf } from "./bench_deps.ts";
 
 /** What to measure. */
@@ -21,6 +21,8 @@ export interface EngineBenchOptions {
   sampling?: SamplingParams;
   /** Prompts timed for TTFT (32 tokens each). */
   ttftRuns?: number;
+  /** Engine tuning passed to the loader (e.g. `gemmMinRows` to compare schedules). */
+  load?: LoadOptions;
   log?: (line: string) => void;
 }
 
@@ -61,7 +63,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
   const promptTokens = o.promptTokens ?? 512, genTokens = o.genTokens ?? 128;
   const batch = o.batch ?? 1, adapters = o.adapters ?? 0;
   log(`loading ${o.model}`);
-  const m = await loadModel(o.model, { maxSequences: Math.max(8, batch) });
+  const m = await loadModel(o.model, { ...o.load, maxSequences: Math.max(8, batch) });
   try {
     const names = await loadRandomAdapters(m, adapters);
     const vocab = m.info.vocabSize;

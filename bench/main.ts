@@ -25,8 +25,9 @@ Options:
   --temperature T      decode with sampling at temperature T (default 0: greedy)
   --top-p P            nucleus filter for the sampled decode (default off)
   --top-k K            top-k filter for the sampled decode (default off)
-  --profile            per-kernel GPU time of one decode step and one 256-row prefill chunk
+  --profile            per-kernel GPU time of a decode step, a 32-row prompt and a 256-row chunk
                        (timestamp queries), instead of the throughput run
+  --gemm-min-rows N    steps of N+ rows take the tiled GEMM (engine default 32; to compare)
   --memory             also run the memory-store benchmark (100k facts)
   --json               print JSON lines instead of a table
   -h, --help           this help
@@ -50,6 +51,7 @@ export async function benchMain(
       temperature: { type: "string" },
       "top-p": { type: "string" },
       "top-k": { type: "string" },
+      "gemm-min-rows": { type: "string" },
       memory: { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
@@ -81,19 +83,22 @@ export async function benchMain(
     await writeRandomModel(temp, chosen, quant as RandomQuant, await defaultModelBytes());
     model = temp;
   }
+  const load = values["gemm-min-rows"]
+    ? { gemmMinRows: int("gemm-min-rows", values["gemm-min-rows"], 1) }
+    : {};
   try {
     if (values.profile) {
       const { formatProfile, profileModel } = await import("./profile.ts");
-      const prof = await profileModel(model);
+      const prof = await profileModel(model, load);
       if (values.json) print(JSON.stringify({ model: values.random ?? model, profile: prof }));
       else {
         print(`${values.random ?? model} on ${prof.device}`);
-        print(
-          `decode step, 16 per pass: ${prof.step.gpuUs.toFixed(0)} us GPU, ` +
-            `${prof.step.encodeUs.toFixed(0)} us CPU encoding`,
-        );
-        print(formatProfile("decode step (1 row)", prof.decode));
-        print(formatProfile("prefill chunk (256 rows)", prof.prefill));
+        for (const c of prof.chains) {
+          const title = `${c.rows}-row step at position ${c.position}, in the chain ` +
+            `(${c.launches} launches, ${c.encodeUs.toFixed(0)} us CPU encoding)`;
+          print(formatProfile(title, c.kernels, c.gpuUs));
+        }
+        print(formatProfile("prefill chunk (256 rows), a pass per kernel", prof.prefill));
       }
       return 0;
     }
@@ -104,6 +109,7 @@ export async function benchMain(
       batch: int("batch", values.batch!, 1),
       adapters: int("adapters", values.adapters!, 0),
       sampling: samplingOf(values),
+      load,
       log,
     });
     if (values.random) result.model = values.random + (values.layers ? `/${values.layers}L` : "");

@@ -1,9 +1,10 @@
 /**
- * Where a forward step's GPU time goes: each kernel timed with timestamp queries, summed by
- * kernel label, for a decode-like step (1 row) and a prefill chunk.
+ * Where a forward step's GPU time goes: for a decode step (1 row) and a 32-row prompt, each
+ * kernel's cost within the back-to-back chain; for a 256-row prefill chunk, each kernel timed in
+ * a pass of its own with timestamp queries.
  * @module
  */
-import { loadModel } from "../engine/mod.ts";
+import { loadModel, type LoadOptions } from "../engine/mod.ts";
 
 /** GPU time of one kernel label within a step. */
 export interface KernelTime {
@@ -12,27 +13,65 @@ export interface KernelTime {
   us: number;
 }
 
-/** Per-kernel GPU time of a 1-row step and a `prefillRows`-row step of `model`. */
-export async function profileModel(
-  model: string,
-  prefillRows = 256,
-): Promise<
-  {
-    device: string;
-    step: { encodeUs: number; gpuUs: number };
-    decode: KernelTime[];
-    prefill: KernelTime[];
+/** A step shape's GPU time, whole and per kernel label within the chain. */
+export interface ChainProfile {
+  rows: number;
+  position: number;
+  encodeUs: number;
+  gpuUs: number;
+  launches: number;
+  /** Step time minus step time with that label's launches left out (launches: 0, unknown). */
+  kernels: KernelTime[];
+}
+
+/**
+ * Where a step's GPU time goes, measured in the chain: each label's cost is the step time minus
+ * the step time without its launches. Unlike a pass per kernel (~45 us of overhead each), this
+ * keeps the back-to-back launches of a real step, where kernels are latency-bound.
+ */
+async function chainProfile(
+  m: Awaited<ReturnType<typeof loadModel>>,
+  rows: number,
+  position: number,
+  steps: number,
+): Promise<ChainProfile> {
+  const time = async (skip?: ReadonlySet<string>) => {
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await m.timeSteps(steps, position, { rows, skip }));
+    return runs.reduce((a, b) => (b.gpuUs < a.gpuUs ? b : a));
+  };
+  const full = await time();
+  const kernels: KernelTime[] = [];
+  for (const label of full.labels) {
+    const without = await time(new Set([label]));
+    kernels.push({ label, launches: 0, us: full.gpuUs - without.gpuUs });
   }
-> {
-  const m = await loadModel(model);
+  kernels.sort((a, b) => b.us - a.us);
+  return { rows, position, ...full, kernels };
+}
+
+/** Per-kernel GPU time of decode and prefill steps of `model`, measured in the chain. */
+export async function profileModel(model: string, load: LoadOptions = {}): Promise<{
+  device: string;
+  chains: ChainProfile[];
+  prefill: KernelTime[];
+}> {
+  const m = await loadModel(model, load);
   try {
     const ids = (n: number) => Array.from({ length: n }, (_, i) => 1000 + i);
     await m.profileStep(ids(1)); // compiles everything once
+    // GPU clocks ramp up only after ~200 ms of steady work.
+    const warm = performance.now();
+    while (performance.now() - warm < 400) await m.timeSteps(16, 0);
+    const chains = [
+      await chainProfile(m, 1, 128, 16),
+      await chainProfile(m, 16, 128, 8),
+      await chainProfile(m, 32, 0, 4),
+    ];
     return {
       device: m.gpu.info.description,
-      step: await m.timeSteps(16),
-      decode: summarize(await m.profileStep(ids(1))),
-      prefill: summarize(await m.profileStep(ids(prefillRows))),
+      chains,
+      prefill: summarize(await m.profileStep(ids(256))),
     };
   } finally {
     m.close();
@@ -51,16 +90,15 @@ function summarize(times: { label: string; us: number }[]): KernelTime[] {
 }
 
 /** A table of kernel times with their share of the step. */
-export function formatProfile(title: string, rows: KernelTime[]): string {
-  const total = rows.reduce((s, r) => s + r.us, 0);
+export function formatProfile(title: string, rows: KernelTime[], total?: number): string {
+  total ??= rows.reduce((s, r) => s + r.us, 0);
+  const launches = rows.reduce((s, r) => s + r.launches, 0);
   const lines = [
-    `${title}: ${total.toFixed(0)} us of GPU time in ${
-      rows.reduce((s, r) => s + r.launches, 0)
-    } launches`,
+    `${title}: ${total.toFixed(0)} us of GPU time` + (launches ? ` in ${launches} launches` : ""),
   ];
   for (const r of rows) {
     lines.push(
-      `  ${r.label.padEnd(18)} ${String(r.launches).padStart(4)} x ${
+      `  ${r.label.padEnd(18)} ${(r.launches ? String(r.launches) : "").padStart(4)}   ${
         r.us.toFixed(1).padStart(9)
       } us ${(100 * r.us / total).toFixed(1).padStart(5)}%`,
     );

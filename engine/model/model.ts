@@ -15,7 +15,7 @@ import type {
   ModelInfo,
 } from "../types.ts";
 import type { ModelConfig } from "./config.ts";
-import { type ForwardLimits, ForwardPass } from "./forward.ts";
+import { type ForwardLimits, ForwardPass, type StepTiming } from "./forward.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import type { ModelWeights } from "./weights.ts";
@@ -216,16 +216,27 @@ export class GpuModel implements Model {
     return await this.#forward.profile(ids);
   }
 
-  /** CPU encode and GPU time per decode-shaped step at `position` (`synapse bench --profile`). */
-  async timeSteps(steps: number, position = 0): Promise<{ encodeUs: number; gpuUs: number }> {
+  /**
+   * CPU encode and GPU time per step of `rows` rows at `position` (`synapse bench --profile`);
+   * launches labelled in `skip` are left out, to measure a kernel's share of the chain.
+   */
+  async timeSteps(
+    steps: number,
+    position = 0,
+    opts: { rows?: number; skip?: ReadonlySet<string> } = {},
+  ): Promise<StepTiming> {
     this.#assertOpen();
     if (!this.#gpu.info.hasTimestamps) {
       throw new GenerateError("this GPU adapter has no timestamp queries");
     }
-    if (position + steps >= this.#forward.limits.contextLength) {
+    const rows = opts.rows ?? 1;
+    if (rows < 1 || rows > this.#forward.limits.maxRows) {
+      throw new GenerateError(`rows must be 1..${this.#forward.limits.maxRows}`);
+    }
+    if (position + rows + steps >= this.#forward.limits.contextLength) {
       throw new GenerateError(`position ${position} leaves no room for ${steps} steps`);
     }
-    return await this.#forward.timeSteps(steps, position);
+    return await this.#forward.timeSteps(steps, position, opts);
   }
 
   async embed(ids: readonly number[]): Promise<Float32Array> {

@@ -68,9 +68,15 @@ export class Program {
     this.#launches.push({ label, pipeline, bindGroup, x, y, z });
   }
 
-  /** Replays every launch into `pass`. */
-  encode(pass: GPUComputePassEncoder): void {
+  /** Distinct kernel labels, in first-launch order. */
+  get labels(): string[] {
+    return [...new Set(this.#launches.map((l) => l.label))];
+  }
+
+  /** Replays every launch into `pass`, leaving out launches labelled in `skip` (profiling). */
+  encode(pass: GPUComputePassEncoder, skip?: ReadonlySet<string>): void {
     for (const l of this.#launches) {
+      if (skip?.has(l.label)) continue;
       pass.setPipeline(l.pipeline);
       pass.setBindGroup(0, l.bindGroup);
       pass.dispatchWorkgroups(l.x, l.y, l.z);
