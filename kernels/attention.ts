@@ -38,10 +38,12 @@ export function attentionKernel(spec: AttentionSpec): string {
   if (headDim % 4 !== 0) {
     throw new RangeError(`attention: head size ${headDim} is not a multiple of 4`);
   }
-  // Each invocation owns dims d, d + WG, ... of the output; with more invocations than dims,
-  // KG groups of headDim invocations each sum a share of the keys.
-  const dimsPerThread = Math.ceil(headDim / WG);
-  const keyGroups = headDim < WG ? Math.floor(WG / headDim) : 1;
+  // The value pass works on vec4s of the head: each invocation owns quads d, d + WG, ...; with
+  // more invocations than quads, KG groups of headDim / 4 invocations each sum a share of the
+  // keys (fewer serial loads per invocation; a decode step's chain is latency-bound).
+  const quads = headDim / 4;
+  const quadsPerThread = Math.ceil(quads / WG);
+  const keyGroups = quads < WG ? Math.floor(WG / quads) : 1;
   const split = spec.splitKeys ?? 0;
   if (split > TILE) throw new RangeError(`attention: key chunk ${split} is over ${TILE}`);
   return /* wgsl */ `
@@ -55,19 +57,21 @@ const CTX = ${contextLength}u;
 const GROUP = ${heads / kvHeads}u;
 const TILE = ${TILE}u;
 const WG = ${WG}u;
-const DPT = ${dimsPerThread}u;
+const HQ4 = ${quads}u;
+const DPT = ${quadsPerThread}u;
 const KG = ${keyGroups}u;
-const DW = ${keyGroups > 1 ? headDim : "WG"}u; // invocations covering one copy of the dims
+const DW = ${keyGroups > 1 ? quads : "WG"}u; // invocations covering one copy of the quads
 struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> kc: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> vc: array<f32>;
+@group(0) @binding(2) var<storage, read> vc: array<vec4<f32>>;
 ${split ? "" : "@group(0) @binding(3) var<storage, read_write> out: array<f32>;"}
 @group(0) @binding(4) var<storage, read> rowInfo: array<vec4<u32>>;
 @group(0) @binding(5) var<uniform> p: Params;
 var<workgroup> qs: array<vec4<f32>, HD / 4u>;
 var<workgroup> sc: array<f32, TILE>;
 var<workgroup> red: array<f32, WG>;
+var<workgroup> redv: array<vec4<f32>, ${keyGroups > 1 ? WG : 1}>;
 var<workgroup> shared_n: u32;
 var<workgroup> shared_slot: u32;
 
@@ -108,11 +112,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     shared_slot = info.x;
     shared_n = info.y + 1u;
   }
-  let scale = inverseSqrt(f32(HD));
-  for (var d = t; d < HD / 4u; d += WG) {
-    let qb = (r * HQ + h) * HD + 4u * d;
-    qs[d] = vec4(q[qb], q[qb + 1u], q[qb + 2u], q[qb + 3u]) * scale;
-  }
   let n = workgroupUniformLoad(&shared_n);
   let slot = workgroupUniformLoad(&shared_slot);
   var k0 = 0u;
@@ -122,9 +121,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     if (k0 >= n) { return; } // a chunk past this row's keys: the combine skips it
     kEnd = min(n, k0 + SPLIT);
   }
+  let scale = inverseSqrt(f32(HD));
+  for (var d = t; d < HD / 4u; d += WG) {
+    let qb = (r * HQ + h) * HD + 4u * d;
+    qs[d] = vec4(q[qb], q[qb + 1u], q[qb + 2u], q[qb + 3u]) * scale;
+  }
+  workgroupBarrier(); // qs is read by every invocation below
   var m = -3.0e38;
   var l = 0.0;
-  var acc = array<f32, DPT>();
+  var acc = array<vec4<f32>, DPT>();
   for (var t0 = k0; t0 < kEnd; t0 += TILE) {
     let tn = min(TILE, kEnd - t0);
     var localMax = -3.0e38;
@@ -148,11 +153,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     let g = t / DW;
     for (var j = 0u; j < DPT; j++) {
       let d = t % DW + j * WG;
-      if (d < HD && g < KG) {
+      if (d < HQ4 && g < KG) {
         var a = acc[j] * alpha;
-        for (var i = g; i < tn; i += KG) {
-          a += sc[i] * vc[((slot * CTX + t0 + i) * HKV + kh) * HD + d];
-        }
+        let vb = ((slot * CTX + t0) * HKV + kh) * HQ4 + d;
+        for (var i = g; i < tn; i += KG) { a += sc[i] * vc[vb + i * HKV * HQ4]; }
         acc[j] = a;
       }
     }
@@ -162,20 +166,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let pb = ((r * HQ + h) * CHUNKS + c) * (HD + 2u);
   ${split ? "if (t == 0u) { part[pb + HD] = m; part[pb + HD + 1u] = l; }" : ""}
   if (KG > 1u) {
-    // Sum the key groups' partial outputs (DPT is 1 here: each invocation owns one dim).
-    red[t] = acc[0];
+    // Sum the key groups' partial outputs (DPT is 1 here: each invocation owns one quad).
+    redv[t] = acc[0];
     workgroupBarrier();
-    if (t < HD) {
-      var o = 0.0;
-      for (var g = 0u; g < KG; g++) { o += red[g * HD + t]; }
-      ${split ? "part[pb + t] = o;" : "out[(r * HQ + h) * HD + t] = o / l;"}
+    if (t < HQ4) {
+      var o = vec4<f32>();
+      for (var g = 0u; g < KG; g++) { o += redv[g * HQ4 + t]; }
+      store4(${split ? "pb" : "(r * HQ + h) * HD"}, t, o${split ? "" : " / l"});
     }
     return;
   }
   for (var j = 0u; j < DPT; j++) {
     let d = t + j * WG;
-    if (d < HD) { ${split ? "part[pb + d] = acc[j];" : "out[(r * HQ + h) * HD + d] = acc[j] / l;"} }
+    if (d < HQ4) { store4(${split ? "pb" : "(r * HQ + h) * HD"}, d, acc[j]${split ? "" : " / l"}); }
   }
+}
+
+fn store4(base: u32, d: u32, v: vec4<f32>) {
+  for (var c = 0u; c < 4u; c++) { ${split ? "part" : "out"}[base + 4u * d + c] = v[c]; }
 }`;
 }
 
