@@ -55,7 +55,7 @@ export function matmulGroups(nCount: number, cooperative: boolean, k: number, n:
 /**
  * WGSL for the matmul. Bindings: 0 x (f32), 1 w (raw bytes), 2 y, 3 params
  * {rows, nCount, nBase, ldy, yOff, accumulate}, 4 bias (if any), 5 u, 6 lora B, 7 row adapter
- * slots, 8 adapter scales (if LoRA). Dispatch `matmulGroups(nCount)` (2-D when over 65535).
+ * slots, 8 adapter scales (if LoRA), 15 norm weight (with `normEps`). Dispatch `matmulGroups(nCount)` (2-D when over 65535).
  */
 export function matmulKernel(spec: MatmulSpec): string {
   const { k, n } = spec;
@@ -68,9 +68,11 @@ const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
     throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
   }
   const dual = spec.upType !== undefined;
-  if (!spec.cooperative) return header + perThreadMain(dual, false);
+  const norm = spec.normEps !== undefined;
+  if (!spec.cooperative) return header + perThreadMain(dual, false, norm);
   const lanes = matmulLanes(k, n);
-  return header + cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false);
+  return header +
+    cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false, norm);
 }
 
 /** The part of a weight-times-input kernel that the matmul and the tiled GEMM share. */
@@ -83,6 +85,13 @@ export interface MatmulInterfaceSpec {
   bias: boolean;
   /** LoRA rank padding of the adapter pool, 0 when no LoRA is applied. */
   loraRank: number;
+  /**
+   * RMSNorm folded into the input: when set (the norm's epsilon), the kernel multiplies x by the
+   * norm weight (binding 15) as it loads it, sums the squares of each row on the way, and
+   * scales each dot product by `1 / sqrt(mean(x^2) + eps)`. Saves the norm's launch before the
+   * projection (decode steps are chains of latency-bound launches).
+   */
+  normEps?: number;
   /**
    * Gated FFN mode: W is the gate, `upType` the encoding of a second weight (binding 9, LoRA
    * at 10-11) read in the same pass, and the output is `silu(gate) * up` (no bias, no
@@ -123,6 +132,7 @@ ${
   }
 ${wgslWeightDecoder(type, "w")}
 ${dual ? dualDeclarations(spec.upType!, k, lora) : ""}
+${normDeclarations(spec.normEps)}
 
 // Adds bias and LoRA delta to the dot product of row r, output n, and stores it.
 fn finish(r: u32, n: u32, dotValue: f32) {
@@ -184,8 +194,37 @@ fn finish2(r: u32, n: u32, gateDot: f32, upDot: f32) {
 `;
 }
 
+/** Binding 15 and the row scale of the folded RMSNorm (see `normEps`); nothing without it. */
+function normDeclarations(eps: number | undefined): string {
+  if (eps === undefined) return "";
+  return /* wgsl */ `
+@group(0) @binding(15) var<storage, read> normW: array<vec4<f32>>;
+fn rowScale(ss: f32) -> f32 { return inverseSqrt(ss / f32(K) + ${eps}); }`;
+}
+
+/**
+ * The inner step over rows r0 .. r0 + RB at K offset kk: loads each row's x quad (folding in the
+ * norm weight and summing squares into ss[j] with `norm`), accumulates `dot(xv, wv)` (and wv2).
+ */
+function rowStep(dual: boolean, norm: boolean): string {
+  return /* wgsl */ `
+        ${norm ? "let nw = normW[kk / 4u];" : ""}
+        for (var j = 0u; j < RB; j++) {
+          let r = r0 + j;
+          if (r < p.rows) {
+            ${
+    norm
+      ? "let xr = x[(r * K + kk) / 4u]; ss[j] += dot(xr, xr); let xv = xr * nw;"
+      : "let xv = x[(r * K + kk) / 4u];"
+  }
+            acc[j] += dot(xv, wv);
+            ${dual ? "acc2[j] += dot(xv, wv2);" : ""}
+          }
+        }`;
+}
+
 /** `byIndex`: `load4_w` takes the output index rather than a row's byte offset (QKV mode). */
-function perThreadMain(dual: boolean, byIndex: boolean): string {
+function perThreadMain(dual: boolean, byIndex: boolean, norm: boolean): string {
   return /* wgsl */ `
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -196,31 +235,40 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var r0 = 0u; r0 < p.rows; r0 += RB) {
     var acc = array<f32, RB>(); // explicit: some compilers hoist the var and skip re-zeroing
     ${dual ? "var acc2 = array<f32, RB>();" : ""}
+    ${norm ? "var ss = array<f32, RB>();" : ""}
     for (var kk = 0u; kk < K; kk += 4u) {
       let wv = load4_w(rowByte, kk);
       ${dual ? "let wv2 = load4_w2(rowByte2, kk);" : ""}
-      for (var j = 0u; j < RB; j++) {
-        let r = r0 + j;
-        if (r < p.rows) {
-          let xv = x[(r * K + kk) / 4u];
-          acc[j] += dot(xv, wv);
-          ${dual ? "acc2[j] += dot(xv, wv2);" : ""}
-        }
-      }
+      ${rowStep(dual, norm)}
     }
     for (var j = 0u; j < RB; j++) {
       if (r0 + j >= p.rows) { break; }
-      ${dual ? "finish2(r0 + j, n, acc[j], acc2[j]);" : "finish(r0 + j, n, acc[j]);"}
+      let sc = ${norm ? "rowScale(ss[j])" : "1.0"};
+      ${dual ? "finish2(r0 + j, n, acc[j] * sc, acc2[j] * sc);" : "finish(r0 + j, n, acc[j] * sc);"}
     }
   }
 }`;
 }
 
 /** `red`: reduction slots, the workgroup size times the row block. */
-function cooperativeMain(dual: boolean, lanes: number, red: number, byIndex: boolean): string {
+function cooperativeMain(
+  dual: boolean,
+  lanes: number,
+  red: number,
+  byIndex: boolean,
+  norm: boolean,
+): string {
+  // Reduced values per (row, invocation): the dot (and the up dot), and the row's sum of squares.
+  const sums = ["acc", ...(dual ? ["acc2"] : []), ...(norm ? ["ss"] : [])];
+  const slot = (i: number, at: string) => `red[${i * red}u + ${at}]`;
+  const keep = sums.map((v, i) => `${slot(i, "j * WG + lid.x")} = ${v}[j];`).join(" ");
+  const fold = sums.map((_, i) =>
+    `${slot(i, "j * WG + lid.x")} += ${slot(i, "j * WG + lid.x + s")};`
+  ).join(" ");
+  const scale = norm ? `rowScale(${slot(sums.length - 1, "at")})` : "1.0";
   return /* wgsl */ `
 const LANES = ${lanes}u;
-var<workgroup> red: array<f32, ${dual ? 2 * red : red}>;
+var<workgroup> red: array<f32, ${sums.length * red}>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_id) lid: vec3u) {
@@ -229,41 +277,33 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let valid = n < p.nCount;
   let rowByte = ${byIndex ? "n" : "n * ROW_BYTES"};
   ${dual ? "let rowByte2 = n * ROW_BYTES2;" : ""}
-  const HALF = ${red}u;
   for (var r0 = 0u; r0 < p.rows; r0 += RB) {
     var acc = array<f32, RB>();
     ${dual ? "var acc2 = array<f32, RB>();" : ""}
+    ${norm ? "var ss = array<f32, RB>(); // row sums of squares" : ""}
     if (valid) {
       for (var kk = lane * 4u; kk < K; kk += LANES * 4u) {
         let wv = load4_w(rowByte, kk);
         ${dual ? "let wv2 = load4_w2(rowByte2, kk);" : ""}
-        for (var j = 0u; j < RB; j++) {
-          let r = r0 + j;
-          if (r < p.rows) {
-            let xv = x[(r * K + kk) / 4u];
-            acc[j] += dot(xv, wv);
-            ${dual ? "acc2[j] += dot(xv, wv2);" : ""}
-          }
-        }
+        ${rowStep(dual, norm)}
       }
     }
-    for (var j = 0u; j < RB; j++) {
-      red[j * WG + lid.x] = acc[j];
-      ${dual ? "red[HALF + j * WG + lid.x] = acc2[j];" : ""}
-    }
+    for (var j = 0u; j < RB; j++) { ${keep} }
     workgroupBarrier();
     for (var s = LANES / 2u; s > 0u; s >>= 1u) {
       if (lane < s) {
-        for (var j = 0u; j < RB; j++) {
-          red[j * WG + lid.x] += red[j * WG + lid.x + s];
-          ${dual ? "red[HALF + j * WG + lid.x] += red[HALF + j * WG + lid.x + s];" : ""}
-        }
+        for (var j = 0u; j < RB; j++) { ${fold} }
       }
       workgroupBarrier();
     }
     if (valid && lane < RB && r0 + lane < p.rows) {
       let at = lane * WG + lid.x - lane;
-      ${dual ? "finish2(r0 + lane, n, red[at], red[HALF + at]);" : "finish(r0 + lane, n, red[at]);"}
+      let sc = ${scale};
+      ${
+    dual
+      ? `finish2(r0 + lane, n, ${slot(0, "at")} * sc, ${slot(1, "at")} * sc);`
+      : `finish(r0 + lane, n, ${slot(0, "at")} * sc);`
+  }
     }
     workgroupBarrier();
   }
@@ -280,6 +320,8 @@ export interface QkvMatmulSpec {
   bias: boolean;
   cooperative: boolean;
   rowBlock?: number;
+  /** RMSNorm folded into the input, as `MatmulInterfaceSpec.normEps` (norm weight at binding 15). */
+  normEps?: number;
 }
 
 /**
@@ -287,7 +329,7 @@ export interface QkvMatmulSpec {
  * across the three weights and each lands in its own buffer (no LoRA; with adapters resident
  * the projections run apart). Saves two launches per layer of a decode step. Bindings: 0 x,
  * 1 Wq, 2 q out, 3 params {rows, nCount = total outputs}, 4 q bias, 9 Wk, 10 Wv, 11 k out,
- * 12 v out, 13 k bias, 14 v bias. Dispatch `matmulGroups(total, cooperative, k, total)`.
+ * 12 v out, 13 k bias, 14 v bias, 15 norm weight (with `normEps`). Dispatch `matmulGroups(total, cooperative, k, total)`.
  */
 export function qkvMatmulKernel(spec: QkvMatmulSpec): string {
   const { types, outputs: [nq, nk, nv], k, bias, cooperative } = spec;
@@ -321,6 +363,7 @@ ${
 ${wgslWeightDecoder(types[0], "wq")}
 ${wgslWeightDecoder(types[1], "wk")}
 ${wgslWeightDecoder(types[2], "wv")}
+${normDeclarations(spec.normEps)}
 
 // Output n of the three weights stacked: Q's rows, then K's, then V's.
 fn load4_w(n: u32, kk: u32) -> vec4<f32> {
@@ -335,8 +378,9 @@ fn finish(r: u32, n: u32, dotValue: f32) {
   yv[r * NV + n - NQ - NK] = dotValue${bias ? " + bv[n - NQ - NK]" : ""};
 }
 `;
-  if (!cooperative) return header + perThreadMain(false, true);
-  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true);
+  const norm = spec.normEps !== undefined;
+  if (!cooperative) return header + perThreadMain(false, true, norm);
+  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true, norm);
 }
 
 /**

@@ -63,6 +63,16 @@ export interface StepShape {
   decode: boolean;
 }
 
+/** What `timeSteps` measured: per-step CPU encode and GPU time of a replayed step program. */
+export interface StepTiming {
+  encodeUs: number;
+  gpuUs: number;
+  /** Launches in one step. */
+  launches: number;
+  /** The step's kernel labels, in first-launch order. */
+  labels: string[];
+}
+
 /** GPU buffers that the scheduler writes and reads. */
 export interface StepBuffers {
   tokens: GPUBuffer;
@@ -261,14 +271,19 @@ export class ForwardPass {
     const norm = this.#norm(false);
     const spec = { heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim };
     const ctx = this.limits.contextLength;
+    // Decode-sized steps fold each RMSNorm into the projections that read it (one launch less).
+    const fold = this.#foldsNorm(rows);
+    const xIn = fold ? a.x : a.xn;
     c.layers > 0 && w.layers.forEach((L, l) => {
-      p.add(norm, "attn norm", rows, [a.x, L.attnNorm, a.xn, prm(rows)]);
+      const attnNorm = fold ? L.attnNorm : undefined;
+      if (!fold) p.add(norm, "attn norm", rows, [a.x, L.attnNorm, a.xn, prm(rows)]);
       const single = [L.q, L.k, L.v].every((W) => W.chunks.length === 1);
-      if (single && !this.#lora && !this.#gemmTile(rows, qDim, L.q.cols)) this.#qkv(p, L, rows);
-      else {
-        this.#lin(p, l, "q", L.q, a.xn, a.q, rows, qDim, 0, false, L.qBias);
-        this.#lin(p, l, "k", L.k, a.xn, a.k, rows, kvDim, 0, false, L.kBias);
-        this.#lin(p, l, "v", L.v, a.xn, a.v, rows, kvDim, 0, false, L.vBias);
+      if (single && !this.#lora && !this.#gemmTile(rows, qDim, L.q.cols)) {
+        this.#qkv(p, L, rows, attnNorm);
+      } else {
+        this.#lin(p, l, "q", L.q, xIn, a.q, rows, qDim, 0, false, L.qBias, attnNorm);
+        this.#lin(p, l, "k", L.k, xIn, a.k, rows, kvDim, 0, false, L.kBias, attnNorm);
+        this.#lin(p, l, "v", L.v, xIn, a.v, rows, kvDim, 0, false, L.vBias, attnNorm);
       }
       const rope = ropeKvKernel({
         ...spec,
@@ -285,12 +300,14 @@ export class ForwardPass {
       ]);
       this.#attention(p, l, rows);
       this.#lin(p, l, "o", L.o, a.att, a.x, rows, c.hiddenSize, 0, true);
-      p.add(norm, "ffn norm", rows, [a.x, L.ffnNorm, a.xn, prm(rows)]);
+      const ffnNorm = fold ? L.ffnNorm : undefined;
+      if (!fold) p.add(norm, "ffn norm", rows, [a.x, L.ffnNorm, a.xn, prm(rows)]);
       if (L.gate.chunks.length === 1 && L.up.chunks.length === 1) {
-        this.#gatedFfn(p, l, L.gate, L.up, rows);
+        this.#gatedFfn(p, l, L.gate, L.up, rows, ffnNorm);
       } else {
-        this.#lin(p, l, "gate", L.gate, a.xn, a.gu, rows, 2 * c.ffnSize, 0, false);
-        this.#lin(p, l, "up", L.up, a.xn, a.gu, rows, 2 * c.ffnSize, c.ffnSize, false);
+        const gu = 2 * c.ffnSize;
+        this.#lin(p, l, "gate", L.gate, xIn, a.gu, rows, gu, 0, false, undefined, ffnNorm);
+        this.#lin(p, l, "up", L.up, xIn, a.gu, rows, gu, c.ffnSize, false, undefined, ffnNorm);
         p.add(swigluKernel(c.ffnSize), "swiglu", Math.ceil(rows * c.ffnSize / 256), [
           a.gu,
           a.h,
@@ -347,8 +364,18 @@ export class ForwardPass {
     return this.limits.cooperativeMatmul ? [rows, rank] : rows;
   }
 
-  /** Q, K and V projections of `xn` in one launch (no adapters resident). */
-  #qkv(p: Program, L: LayerWeights, rows: number): void {
+  /**
+   * Whether a step of `rows` rows folds the RMSNorms into the projections after them: on GPUs,
+   * for steps the matmul takes (the GEMM reads x in tiles), when no adapter is resident (the
+   * LoRA down projection reads the normed x).
+   */
+  #foldsNorm(rows: number): boolean {
+    return this.limits.cooperativeMatmul && !this.#lora &&
+      rows < (this.limits.gemmMinRows ?? GEMM_MIN_ROWS);
+  }
+
+  /** Q, K and V projections of `xn` (or of x with `norm` folded in) in one launch (no adapters). */
+  #qkv(p: Program, L: LayerWeights, rows: number, norm?: GPUBuffer): void {
     const a = this.#act, cooperative = this.limits.cooperativeMatmul;
     const outputs: [number, number, number] = [L.q.rows, L.k.rows, L.v.rows];
     const total = outputs[0] + outputs[1] + outputs[2];
@@ -360,10 +387,11 @@ export class ForwardPass {
       bias,
       cooperative,
       rowBlock: rowBlockFor(rows),
+      normEps: norm ? this.#c.rmsEps : undefined,
     });
     const params = new Uint32Array([rows, total, 0, 0, 0, 0, 0, 0]);
     p.add(code, "qkv proj", matmulGroups(total, cooperative, L.q.cols, total), [
-      a.xn,
+      norm ? a.x : a.xn,
       L.q.chunks[0].buffer,
       a.q,
       { params },
@@ -376,12 +404,24 @@ export class ForwardPass {
       L.v.chunks[0].buffer,
       a.k,
       a.v,
-      ...(bias ? [L.kBias!, L.vBias!] : []),
+      bias ? L.kBias! : null,
+      bias ? L.vBias! : null,
+      norm ?? null,
     ]);
   }
 
-  /** Gate and up projections with SwiGLU in one kernel: `h = silu(xn Wg) * (xn Wu)`. */
-  #gatedFfn(p: Program, layer: number, gate: GpuMatrix, up: GpuMatrix, rows: number): void {
+  /**
+   * Gate and up projections with SwiGLU in one kernel: `h = silu(xn Wg) * (xn Wu)`, reading x
+   * with `norm` folded in when given.
+   */
+  #gatedFfn(
+    p: Program,
+    layer: number,
+    gate: GpuMatrix,
+    up: GpuMatrix,
+    rows: number,
+    norm?: GPUBuffer,
+  ): void {
     const a = this.#act, pool = this.#lora, f = this.#c.ffnSize;
     const g = this.#loraDownStep(p, layer, "gate", a.xn, gate.cols, rows);
     const u = this.#loraDownStep(p, layer, "up", a.xn, up.cols, rows);
@@ -397,6 +437,7 @@ export class ForwardPass {
       n: f,
       bias: false,
       loraRank: pool ? pool.rank : 0,
+      normEps: norm ? this.#c.rmsEps : undefined,
     };
     const tile = this.#gemmTile(rows, f, gate.cols);
     const code = tile
@@ -404,16 +445,21 @@ export class ForwardPass {
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
     const grid = tile ? gemmGroups(f, rows, tile) : matmulGroups(f, cooperative, gate.cols, f);
     const params = new Uint32Array([rows, f, 0, f, 0, 0, 0, 0]);
-    p.add(code, "gate+up+swiglu", grid, [
-      a.xn,
-      gate.chunks[0].buffer,
-      a.h,
-      { params },
-      null,
-      ...lora,
-      up.chunks[0].buffer,
-      ...lora2,
-    ]);
+    p.add(
+      code,
+      "gate+up+swiglu",
+      grid,
+      withNorm([
+        norm ? a.x : a.xn,
+        gate.chunks[0].buffer,
+        a.h,
+        { params },
+        null,
+        ...lora,
+        up.chunks[0].buffer,
+        ...lora2,
+      ], norm),
+    );
   }
 
   /**
@@ -450,9 +496,10 @@ export class ForwardPass {
     yOff: number,
     accumulate: boolean,
     bias?: GPUBuffer,
+    norm?: GPUBuffer,
   ): void {
     const lora = this.#loraDownStep(p, layer, m, x, W.cols, rows);
-    this.#matmul(p, `${m} proj`, W, x, y, rows, { ldy, yOff, accumulate, bias, lora });
+    this.#matmul(p, `${m} proj`, W, x, y, rows, { ldy, yOff, accumulate, bias, lora, norm });
   }
 
   /**
@@ -478,6 +525,8 @@ export class ForwardPass {
       accumulate: boolean;
       bias?: GPUBuffer;
       lora?: { u: GPUBuffer; b: GPUBuffer };
+      /** An RMSNorm weight to fold into the input (the matmul only; see `#foldsNorm`). */
+      norm?: GPUBuffer;
     },
   ): void {
     const pool = this.#lora;
@@ -488,8 +537,9 @@ export class ForwardPass {
       n: W.rows,
       bias: !!o.bias,
       loraRank: o.lora && pool ? pool.rank : 0,
+      normEps: o.norm ? this.#c.rmsEps : undefined,
     };
-    const tile = this.#gemmTile(rows, W.rows, W.cols);
+    const tile = o.norm ? 0 : this.#gemmTile(rows, W.rows, W.cols);
     const code = tile
       ? gemmKernel({ ...spec, tileRows: tile })
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
@@ -508,14 +558,19 @@ export class ForwardPass {
       const grid = tile
         ? gemmGroups(ch.rowCount, rows, tile)
         : matmulGroups(ch.rowCount, cooperative, W.cols, W.rows);
-      p.add(code, label, grid, [
-        x,
-        ch.buffer,
-        y,
-        { params },
-        o.bias ?? null,
-        ...(o.lora && pool ? [o.lora.u, o.lora.b, this.buffers.rowAdapter, pool.scales] : []),
-      ]);
+      p.add(
+        code,
+        label,
+        grid,
+        withNorm([
+          x,
+          ch.buffer,
+          y,
+          { params },
+          o.bias ?? null,
+          ...(o.lora && pool ? [o.lora.u, o.lora.b, this.buffers.rowAdapter, pool.scales] : []),
+        ], o.norm),
+      );
     }
   }
 
@@ -560,25 +615,30 @@ export class ForwardPass {
   }
 
   /**
-   * Timing of `steps` replays of the one-row step (logits and sampling included) encoded into
-   * one pass, as a decode submit is: CPU microseconds spent encoding per step and GPU
-   * microseconds per step from timestamps around the pass. Needs timestamp queries.
+   * Timing of `steps` replays of a step of `rows` rows (logits and sampling for the last
+   * included) encoded into one pass, as a decode submit is: CPU microseconds spent encoding per
+   * step and GPU microseconds per step from timestamps around the pass. Launches labelled in
+   * `skip` are left out, so the difference to a full run is a kernel's cost within the chain.
+   * Needs timestamp queries.
    */
   async timeSteps(
     steps: number,
     position = 0,
-  ): Promise<{ encodeUs: number; gpuUs: number }> {
+    opts: { rows?: number; skip?: ReadonlySet<string> } = {},
+  ): Promise<StepTiming> {
     const b = this.buffers, slot = this.limits.maxSeqs - 1, dev = this.#gpu.device;
+    const rows = opts.rows ?? 1;
     // The cache holds `position` earlier tokens, so attention reads as much as a real step there.
     for (let start = 0; start < position; start += this.limits.maxRows) {
       const n = Math.min(this.limits.maxRows, position - start);
       const ids = Array.from({ length: n }, (_, i) => 1000 + start + i);
       this.#runScratch(ids, -1, this.program({ rows: n, sampleRows: 0, decode: false }), start);
     }
-    dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array([0]));
+    dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array([rows - 1]));
     dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array([slot]));
-    const program = this.program({ rows: 1, sampleRows: 1, decode: false });
-    this.#runScratch([1000], -1, program, position); // warm-up; writes the row's inputs
+    const program = this.program({ rows, sampleRows: 1, decode: false });
+    const ids = Array.from({ length: rows }, (_, i) => 1000 + i);
+    this.#runScratch(ids, -1, program, position); // warm-up; writes the rows' inputs
     const querySet = dev.createQuerySet({ type: "timestamp", count: 2 });
     const resolved = dev.createBuffer({
       size: 16,
@@ -589,7 +649,7 @@ export class ForwardPass {
       timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
     });
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) program.encode(pass);
+    for (let i = 0; i < steps; i++) program.encode(pass, opts.skip);
     const encodeUs = (performance.now() - t0) * 1000 / steps;
     pass.end();
     enc.resolveQuerySet(querySet, 0, 2, resolved, 0);
@@ -597,7 +657,12 @@ export class ForwardPass {
     const t = new BigUint64Array(await this.#gpu.read(resolved, 16));
     querySet.destroy();
     resolved.destroy();
-    return { encodeUs, gpuUs: Number(t[1] - t[0]) / 1000 / steps };
+    return {
+      encodeUs,
+      gpuUs: Number(t[1] - t[0]) / 1000 / steps,
+      launches: program.size,
+      labels: program.labels,
+    };
   }
 
   /** Submits `program` over `ids` as rows of the reserved last slot, at positions from `from`. */
@@ -634,6 +699,18 @@ export class ForwardPass {
  * taking its 16-row steps (it also loses the fused Q/K/V launch), so decode batches stay below.
  */
 const GEMM_MIN_ROWS = 32;
+
+/** `bindings` with a folded RMSNorm's weight at binding 15 (see `MatmulInterfaceSpec.normEps`). */
+function withNorm(
+  bindings: (GPUBuffer | { params: Uint32Array } | null)[],
+  norm: GPUBuffer | undefined,
+): (GPUBuffer | { params: Uint32Array } | null)[] {
+  if (!norm) return bindings;
+  const out = [...bindings];
+  while (out.length < 15) out.push(null);
+  out[15] = norm;
+  return out;
+}
 
 /** Accumulators per weight pass: the batch size, rounded down to 1, 2, 4 or 8. */
 function rowBlockFor(rows: number): number {

@@ -98,6 +98,25 @@ Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) 
   }
 });
 
+Deno.test("golden: the GPU schedule with no adapter resident (norms folded into the matmuls) matches", async () => {
+  // Without adapters, steps under the GEMM's row threshold fold each RMSNorm into the projections.
+  const m = await loadModel(FIXTURE_DIR, { cooperativeMatmul: true, maxSequences: 2 });
+  try {
+    const base = cases.filter((c) => !c.adapter);
+    for (const c of base) {
+      const logits = await m.lastLogits(c.prompt_ids);
+      c.top5_ids.forEach((id, i) => {
+        assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
+      });
+    }
+    const c = base[0];
+    const r = await m.generate({ promptIds: c.prompt_ids, maxTokens: c.greedy_ids.length }).result;
+    assert.deepEqual(r.ids, c.greedy_ids);
+  } finally {
+    m.close();
+  }
+});
+
 Deno.test("golden: concurrent generations on different adapters equal the sequential ones", async () => {
   const m = await model();
   const chat = cases.filter((c) => c.chat);

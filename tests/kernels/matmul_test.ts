@@ -25,10 +25,14 @@ async function run(
   rows: number,
   cooperative: boolean,
   gated: boolean,
+  normEps?: number,
 ): Promise<{ got: Float32Array; want: Float32Array }> {
   const wq = quantize(type, uniformValues(n * k, 1));
   const uq = quantize(type, uniformValues(n * k, 2));
-  const x = uniformValues(rows * k, 3);
+  const raw = uniformValues(rows * k, 3);
+  const normW = uniformValues(k, 4);
+  // With a folded norm the reference input is RMSNorm(raw) * normW; the kernel reads raw.
+  const x = normEps === undefined ? raw : rmsNormRows(raw, normW, k, normEps);
   const wf = dequantizeRow(type, wq, n * k), uf = dequantizeRow(type, uq, n * k);
   const want = new Float32Array(rows * n);
   for (let r = 0; r < rows; r++) {
@@ -52,14 +56,17 @@ async function run(
     loraRank: 0,
     cooperative,
     rowBlock: rows >= 4 ? 4 : 1,
+    normEps,
   });
-  p.add(code, "mm", matmulGroups(n, cooperative, k, n), [
-    gpu.storage(x.byteLength, "x", x),
+  const bindings: (GPUBuffer | { params: Uint32Array } | null)[] = [
+    gpu.storage(raw.byteLength, "x", raw),
     gpu.storage(wq.byteLength, "w", wq),
     y,
     { params: new Uint32Array([rows, n, 0, n, 0, 0, 0, 0]) },
-    ...(gated ? [null, null, null, null, null, gpu.storage(uq.byteLength, "u", uq)] : []),
-  ]);
+  ];
+  if (gated) bindings[9] = gpu.storage(uq.byteLength, "u", uq);
+  if (normEps !== undefined) bindings[15] = gpu.storage(normW.byteLength, "norm", normW);
+  p.add(code, "mm", matmulGroups(n, cooperative, k, n), [...bindings].map((b) => b ?? null));
   const enc = gpu.device.createCommandEncoder();
   const pass = enc.beginComputePass();
   p.encode(pass);
@@ -84,6 +91,31 @@ for (const cooperative of [false, true]) {
   }
 }
 
+/** `x * w / sqrt(mean(x^2) + eps)` per row of `k` (the RMSNorm the kernel folds in). */
+function rmsNormRows(x: Float32Array, w: Float32Array, k: number, eps: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length / k; r++) {
+    let ss = 0;
+    for (let i = 0; i < k; i++) ss += x[r * k + i] ** 2;
+    const scale = 1 / Math.sqrt(ss / k + eps);
+    for (let i = 0; i < k; i++) out[r * k + i] = x[r * k + i] * scale * w[i];
+  }
+  return out;
+}
+
+for (const cooperative of [false, true]) {
+  for (const gated of [false, true]) {
+    const what = `${cooperative ? "cooperative" : "per-thread"}${gated ? " gated" : ""}`;
+    Deno.test(`matmul ${what} with the RMSNorm folded in equals norm then matmul`, async () => {
+      const { got, want } = await run(GgmlType.Q8_0, 256, 12, 3, cooperative, gated, 1e-6);
+      for (let i = 0; i < want.length; i++) {
+        const tol = 1e-3 * (1 + Math.abs(want[i]));
+        assert.ok(Math.abs(got[i] - want[i]) <= tol, `${i}: ${got[i]} vs ${want[i]}`);
+      }
+    });
+  }
+}
+
 // The cooperative schedule gives each output 16 to 256 lanes by the output count; the cases
 // above (12 outputs) take 64 or 256 lanes, these the narrow 16- and 32-lane workgroups.
 for (const n of [4096, 20000]) {
@@ -104,22 +136,32 @@ Deno.test("matmul lanes: few outputs get many lanes, many outputs 16, never beyo
   assert.equal(matmulLanes(128, 20000), 16);
 });
 
-for (const cooperative of [false, true]) {
-  Deno.test(`qkv matmul (${cooperative ? "cooperative" : "per-thread"}, mixed Q8_0/Q4_K/F16 with bias) equals three matmuls`, async () => {
+for (const [cooperative, norm] of [[false, false], [true, false], [true, true]]) {
+  const what = `${cooperative ? "cooperative" : "per-thread"}${norm ? ", RMSNorm folded in" : ""}`;
+  Deno.test(`qkv matmul (${what}, mixed Q8_0/Q4_K/F16 with bias) equals three matmuls`, async () => {
     const k = 256, rows = 3, outs: [number, number, number] = [64, 32, 32];
     const types: [GgmlType, GgmlType, GgmlType] = [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16];
-    const x = uniformValues(rows * k, 7);
+    const raw = uniformValues(rows * k, 7), normW = uniformValues(k, 8), eps = 1e-5;
+    const x = norm ? rmsNormRows(raw, normW, k, eps) : raw;
     const ws = outs.map((n, i) => quantize(types[i], uniformValues(n * k, 20 + i)));
     const biases = outs.map((n, i) => uniformValues(n, 30 + i));
     const ys = outs.map((n, i) => gpu.storage(rows * n * 4, `y${i}`));
     const total = outs[0] + outs[1] + outs[2];
     const p = new Program(gpu);
     p.add(
-      qkvMatmulKernel({ types, outputs: outs, k, bias: true, cooperative, rowBlock: 2 }),
+      qkvMatmulKernel({
+        types,
+        outputs: outs,
+        k,
+        bias: true,
+        cooperative,
+        rowBlock: 2,
+        normEps: norm ? eps : undefined,
+      }),
       "qkv",
       matmulGroups(total, cooperative, k, total),
       [
-        gpu.storage(x.byteLength, "x", x),
+        gpu.storage(raw.byteLength, "x", raw),
         gpu.storage(ws[0].byteLength, "wq", ws[0]),
         ys[0],
         { params: new Uint32Array([rows, total, 0, 0, 0, 0, 0, 0]) },
@@ -134,6 +176,7 @@ for (const cooperative of [false, true]) {
         ys[2],
         gpu.storage(outs[1] * 4, "bk", biases[1]),
         gpu.storage(outs[2] * 4, "bv", biases[2]),
+        norm ? gpu.storage(normW.byteLength, "norm", normW) : null,
       ],
     );
     const enc = gpu.device.createCommandEncoder();
