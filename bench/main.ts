@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { SamplingParams } from "../engine/mod.ts";
+import type { LoadOptions, SamplingParams } from "../engine/mod.ts";
 import { type EngineBenchResult, runEngineBench } from "./engine_bench.ts";
 import { type RandomQuant, SHAPES, writeRandomModel } from "./random_model.ts";
 
@@ -28,6 +28,7 @@ Options:
   --profile            per-kernel GPU time of a decode step, a 32-row prompt and a 256-row chunk
                        (timestamp queries), instead of the throughput run
   --gemm-min-rows N    steps of N+ rows take the tiled GEMM (engine default 32; to compare)
+  --steps-per-submit N decode steps per GPU submit while streaming (engine default 16)
   --memory             also run the memory-store benchmark (100k facts)
   --json               print JSON lines instead of a table
   -h, --help           this help
@@ -52,6 +53,7 @@ export async function benchMain(
       "top-p": { type: "string" },
       "top-k": { type: "string" },
       "gemm-min-rows": { type: "string" },
+      "steps-per-submit": { type: "string" },
       memory: { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
@@ -83,9 +85,11 @@ export async function benchMain(
     await writeRandomModel(temp, chosen, quant as RandomQuant, await defaultModelBytes());
     model = temp;
   }
-  const load = values["gemm-min-rows"]
-    ? { gemmMinRows: int("gemm-min-rows", values["gemm-min-rows"], 1) }
-    : {};
+  const load: LoadOptions = {};
+  if (values["gemm-min-rows"]) load.gemmMinRows = int("gemm-min-rows", values["gemm-min-rows"], 1);
+  if (values["steps-per-submit"]) {
+    load.stepsPerSubmit = int("steps-per-submit", values["steps-per-submit"], 1);
+  }
   try {
     if (values.profile) {
       const { formatProfile, profileModel } = await import("./profile.ts");

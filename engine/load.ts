@@ -46,6 +46,13 @@ export interface LoadOptions {
    * the GEMM.
    */
   gemmMinRows?: number;
+  /**
+   * Most rows of a step whose RMSNorms fold into the following projections on the cooperative
+   * schedule (default: the engine's measured bound). Tests raise it to cover the folded path.
+   */
+  foldNormMaxRows?: number;
+  /** Decode steps per submit while streaming on GPUs (default: the engine's; for benchmarks). */
+  stepsPerSubmit?: number;
   /** Provides the tokenizer (default: from the model's files). */
   codec?: TextCodec;
 }
@@ -75,6 +82,8 @@ export async function modelFromTensors(
     contextLength,
     cooperativeMatmul: options.cooperativeMatmul ?? !gpu.info.isFallback,
     gemmMinRows: options.gemmMinRows,
+    foldNormMaxRows: options.foldNormMaxRows,
+    stepsPerSubmit: options.stepsPerSubmit,
   }, parameters);
 }
 

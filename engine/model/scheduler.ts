@@ -65,7 +65,9 @@ export class Scheduler {
     this.#slotOwner = new Array(S).fill(null);
     this.#stateBytes = S * SEQ_STATE_WORDS * 4;
     this.#ringBytes = S * SAMPLE_RING * SAMPLE_RECORD_WORDS * 4;
-    this.#maxSteps = gpu.info.isFallback ? MAX_STEPS_PER_SUBMIT_SOFTWARE : MAX_STEPS_PER_SUBMIT;
+    this.#maxSteps = gpu.info.isFallback
+      ? MAX_STEPS_PER_SUBMIT_SOFTWARE
+      : forward.limits.stepsPerSubmit ?? MAX_STEPS_PER_SUBMIT;
   }
 
   /** Queues a sequence; the loop starts if idle. */
