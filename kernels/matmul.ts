@@ -72,7 +72,7 @@ const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
   if (!spec.cooperative) return header + perThreadMain(dual, false, norm);
   const lanes = matmulLanes(k, n);
   return header +
-    cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false, norm);
+    cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false, norm, k);
 }
 
 /** The part of a weight-times-input kernel that the matmul and the tiled GEMM share. */
@@ -250,6 +250,37 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }`;
 }
 
+/**
+ * Weight quads a lane loads before using them in the cooperative schedule: a decode step's
+ * matmuls are latency-bound, and a lane with more loads in flight waits less.
+ */
+const COOPERATIVE_UNROLL = 2;
+
+/**
+ * `unroll` quads of the cooperative loop at k0, k0 + LANES * 4, ...: every weight load first,
+ * then the row steps. `exact`: K is a multiple of the loop's stride, so no quad runs past K.
+ */
+function unrolledSteps(dual: boolean, norm: boolean, unroll: number, exact: boolean): string {
+  const quads = Array.from({ length: unroll }, (_, u) => u);
+  const inK = (u: number) => (exact || u === 0 ? "true" : `k0 + ${u}u * LANES * 4u < K`);
+  const loads = quads.map((u) => `
+        let kk${u} = k0 + ${u}u * LANES * 4u;
+        var wv${u} = vec4<f32>();
+        ${dual ? `var wu${u} = vec4<f32>();` : ""}
+        if (${inK(u)}) {
+          wv${u} = load4_w(rowByte, kk${u});
+          ${dual ? `wu${u} = load4_w2(rowByte2, kk${u});` : ""}
+        }`);
+  const steps = quads.map((u) => `
+        if (${inK(u)}) {
+          let kk = kk${u};
+          let wv = wv${u};
+          ${dual ? `let wv2 = wu${u};` : ""}
+          ${rowStep(dual, norm)}
+        }`);
+  return loads.join("") + steps.join("");
+}
+
 /** `red`: reduction slots, the workgroup size times the row block. */
 function cooperativeMain(
   dual: boolean,
@@ -257,6 +288,8 @@ function cooperativeMain(
   red: number,
   byIndex: boolean,
   norm: boolean,
+  k: number,
+  unroll = COOPERATIVE_UNROLL,
 ): string {
   // Reduced values per (row, invocation): the dot (and the up dot), and the row's sum of squares.
   const sums = ["acc", ...(dual ? ["acc2"] : []), ...(norm ? ["ss"] : [])];
@@ -282,10 +315,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
     ${dual ? "var acc2 = array<f32, RB>();" : ""}
     ${norm ? "var ss = array<f32, RB>(); // row sums of squares" : ""}
     if (valid) {
-      for (var kk = lane * 4u; kk < K; kk += LANES * 4u) {
-        let wv = load4_w(rowByte, kk);
-        ${dual ? "let wv2 = load4_w2(rowByte2, kk);" : ""}
-        ${rowStep(dual, norm)}
+      for (var k0 = lane * 4u; k0 < K; k0 += LANES * ${4 * unroll}u) {
+        ${unrolledSteps(dual, norm, unroll, k % (lanes * 4 * unroll) === 0)}
       }
     }
     for (var j = 0u; j < RB; j++) { ${keep} }
@@ -380,7 +411,7 @@ fn finish(r: u32, n: u32, dotValue: f32) {
 `;
   const norm = spec.normEps !== undefined;
   if (!cooperative) return header + perThreadMain(false, true, norm);
-  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true, norm);
+  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true, norm, k);
 }
 
 /**
