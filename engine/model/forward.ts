@@ -13,6 +13,11 @@ import {
   embedKernel,
   gemmGroups,
   gemmKernel,
+  gemmPartialsFloats,
+  gemmReduceGroups,
+  gemmReduceKernel,
+  type GemmSpec,
+  gemmSplits,
   gemmTileRows,
   loraDownKernel,
   matmulGroups,
@@ -399,11 +404,25 @@ export class ForwardPass {
       loraRank: pool ? pool.rank : 0,
     };
     const tile = this.#gemmTile(rows, f, gate.cols);
+    const splits = tile ? gemmSplits(f, rows, gate.cols, tile) : 1;
+    const params = new Uint32Array([rows, f, 0, f, 0, 0, splits, 0]);
+    if (splits > 1) {
+      this.#splitGemm(p, "gate+up+swiglu", { ...spec, tileRows: tile }, rows, f, splits, [
+        a.xn,
+        gate.chunks[0].buffer,
+        a.h,
+        { params },
+        null,
+        ...lora,
+        up.chunks[0].buffer,
+        ...lora2,
+      ]);
+      return;
+    }
     const code = tile
       ? gemmKernel({ ...spec, tileRows: tile })
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
     const grid = tile ? gemmGroups(f, rows, tile) : matmulGroups(f, cooperative, gate.cols, f);
-    const params = new Uint32Array([rows, f, 0, f, 0, 0, 0, 0]);
     p.add(code, "gate+up+swiglu", grid, [
       a.xn,
       gate.chunks[0].buffer,
@@ -413,6 +432,47 @@ export class ForwardPass {
       ...lora,
       up.chunks[0].buffer,
       ...lora2,
+    ]);
+  }
+
+  /**
+   * Records the K-split GEMM of `nCount` outputs into the shared partials buffer and the reduce
+   * that sums its slices in order and applies the epilogue. `bufs` are the one-pass GEMM's
+   * bindings 0-11 (null where absent): the GEMM takes x, w, params and w2, the reduce the rest.
+   */
+  #splitGemm(
+    p: Program,
+    label: string,
+    spec: GemmSpec,
+    rows: number,
+    nCount: number,
+    splits: number,
+    bufs: (GPUBuffer | { params: Uint32Array } | null)[],
+  ): void {
+    if (!this.#act.gemmPartials) {
+      const floats = gemmPartialsFloats(this.limits.maxRows, true);
+      this.#act.gemmPartials = this.#gpu.storage(floats * 4, "gemm partials");
+    }
+    const partials = this.#act.gemmPartials;
+    const b = [...bufs, ...new Array<null>(12 - bufs.length).fill(null)];
+    const grid = gemmGroups(nCount, rows, spec.tileRows!, splits);
+    const none = [null, null, null, null, null];
+    p.add(gemmKernel({ ...spec, split: true }), label, grid, [
+      b[0],
+      b[1],
+      partials,
+      b[3],
+      ...none,
+      b[9],
+    ]);
+    // The reduce binds what the epilogue reads, and the partials instead of x, w and w2.
+    p.add(gemmReduceKernel(spec), `${label} reduce`, gemmReduceGroups(nCount, rows), [
+      null,
+      null,
+      ...b.slice(2, 9),
+      null,
+      ...b.slice(10),
+      partials,
     ]);
   }
 
@@ -494,6 +554,7 @@ export class ForwardPass {
       ? gemmKernel({ ...spec, tileRows: tile })
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
     for (const ch of W.chunks) {
+      const splits = tile ? gemmSplits(ch.rowCount, rows, W.cols, tile) : 1;
       const params = new Uint32Array([
         rows,
         ch.rowCount,
@@ -501,21 +562,26 @@ export class ForwardPass {
         o.ldy,
         o.yOff,
         +o.accumulate,
-        0,
+        splits,
         0,
       ]);
       // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
-      const grid = tile
-        ? gemmGroups(ch.rowCount, rows, tile)
-        : matmulGroups(ch.rowCount, cooperative, W.cols, W.rows);
-      p.add(code, label, grid, [
+      const bufs = [
         x,
         ch.buffer,
         y,
         { params },
         o.bias ?? null,
         ...(o.lora && pool ? [o.lora.u, o.lora.b, this.buffers.rowAdapter, pool.scales] : []),
-      ]);
+      ];
+      if (splits > 1) {
+        this.#splitGemm(p, label, { ...spec, tileRows: tile }, rows, ch.rowCount, splits, bufs);
+        continue;
+      }
+      const grid = tile
+        ? gemmGroups(ch.rowCount, rows, tile)
+        : matmulGroups(ch.rowCount, cooperative, W.cols, W.rows);
+      p.add(code, label, grid, bufs);
     }
   }
 
