@@ -124,8 +124,9 @@ function variants(s: Shape, rows: number, bufs: GPUBuffer[], partials: GPUBuffer
   for (const g of GEMMS) {
     add(g.label, gemmKernel({ ...spec, tileRows: g.tileRows }), gemmGroups(s.n, rows, g.tileRows));
   }
-  const tile = gemmTileRows(rows, s.n, s.k);
-  addSplit("plan", tile, gemmSplits(s.n, rows, s.k, tile));
+  const gated = s.upType !== undefined;
+  const tile = gemmTileRows(rows, s.n, s.k, gated);
+  addSplit("plan", tile, gemmSplits(s.n, rows, s.k, tile, gated));
   if (SWEEP) {
     for (const tileRows of [32, 64, 128]) {
       const [gx, gy] = gemmGroups(s.n, rows, tileRows);
@@ -236,14 +237,15 @@ for (const s of SHAPES) {
     for (const v of vs.slice(1, COLUMNS.length)) {
       diff = Math.max(diff, await maxDiff(vs[0], v, rows * s.n * 4));
     }
-    const tile = gemmTileRows(rows, s.n, s.k);
+    const gated = s.upType !== undefined;
+    const tile = gemmTileRows(rows, s.n, s.k, gated);
     const fastest = vs.map((v, i) => ({ label: v.label, us: us[i] })).sort((a, b) => a.us - b.us);
     console.log(
       [
         s.name.padEnd(18),
         String(rows).padStart(4),
         ...us.slice(0, COLUMNS.length).map((u) => u.toFixed(1).padStart(9)),
-        `${tile}/${gemmSplits(s.n, rows, s.k, tile)}`.padStart(13),
+        `${tile}/${gemmSplits(s.n, rows, s.k, tile, gated)}`.padStart(13),
         (flops / best / 1e3).toFixed(0).padStart(10),
         diff.toExponential(1).padStart(8),
         ...(SWEEP

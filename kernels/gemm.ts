@@ -38,19 +38,6 @@ const BK = 32;
 const WG = 256;
 const TILE_ROWS = [32, 64, 128];
 
-/**
- * Rows per tile for `rows` rows, `nCount` outputs and rows `k` long. Larger tiles reuse each
- * decoded weight more but give fewer workgroups; fitted to an H200 sweep (bench/gemm_bench.ts,
- * Qwen2.5 0.5B/3B shapes at 256 and 512 rows): 128 only for long rows with enough tiles, 64 when
- * that still gives ~100 workgroups, else 32.
- */
-export function gemmTileRows(rows: number, nCount: number, k: number): number {
-  const groups = (tm: number) => Math.ceil(nCount / GEMM_TILE_N) * Math.ceil(rows / tm);
-  if (k >= 2048 && groups(128) >= 128) return 128;
-  if (groups(64) >= 100) return 64;
-  return 32;
-}
-
 /** Workgroup grid `[n tiles, row tiles, K slices]`. */
 export function gemmGroups(
   nCount: number,
@@ -61,23 +48,57 @@ export function gemmGroups(
   return [Math.ceil(nCount / GEMM_TILE_N), Math.ceil(rows / tileRows), splits];
 }
 
-/** Workgroups a K split aims for: about two per SM of a large GPU (the H200 has 132). */
+/**
+ * Workgroups a K split aims for: about two per SM of a large GPU (the H200 has 132); the gated
+ * mode twice as many (its fastest splits in the H200 sweep gave 450-520 workgroups).
+ */
 export const GEMM_SPLIT_WORKGROUPS = 256;
 /** Fewest steps of 32 along K per slice: shorter slices cost more in partials than they save. */
 const SPLIT_MIN_STEPS = 4;
 
+function splitTarget(gated: boolean): number {
+  return gated ? 2 * GEMM_SPLIT_WORKGROUPS : GEMM_SPLIT_WORKGROUPS;
+}
+
 /**
- * K slices for `rows` rows and `nCount` outputs of rows `k` long at `tileRows` rows per tile:
- * about `GEMM_SPLIT_WORKGROUPS / tiles` slices of equally many 32-steps (the last may be
- * shorter), none empty and none under `SPLIT_MIN_STEPS` steps; 1 (no split) when that is under
- * 2, i.e. with half as many tiles as `GEMM_SPLIT_WORKGROUPS` or more, or a short K. Slices x
- * tiles never exceeds `GEMM_SPLIT_WORKGROUPS`.
+ * Rows per tile for `rows` rows, `nCount` outputs and rows `k` long (`gated`: the gated FFN
+ * mode). Larger tiles reuse each decoded weight more but give fewer workgroups, which the K split
+ * (`gemmSplits`) makes up for. So: the largest tile that the rows fill, unless even slices of
+ * `SPLIT_MIN_STEPS` steps would leave it under a quarter of the split's target workgroups (few
+ * outputs and a short K: the K/V projections); where there are enough tiles not to split, 128
+ * only for rows `k` of 2048 or more. Fitted to an H200 sweep (`bench/gemm_bench.ts --sweep`,
+ * Qwen2.5 0.5B/3B shapes, 32 to 512 rows): within 4% of the fastest tile and split on average,
+ * 14% at worst.
  */
-export function gemmSplits(nCount: number, rows: number, k: number, tileRows: number): number {
+export function gemmTileRows(rows: number, nCount: number, k: number, gated = false): number {
+  const target = splitTarget(gated), steps = Math.ceil(k / BK);
+  const tiles = (tm: number) => Math.ceil(nCount / GEMM_TILE_N) * Math.ceil(rows / tm);
+  for (const tm of [128, 64]) {
+    if (tm > rows) continue;
+    if (2 * tiles(tm) > target) return tm === 128 && k < 2048 ? 64 : tm;
+    if (tiles(tm) * Math.floor(steps / SPLIT_MIN_STEPS) >= target / 4) return tm;
+  }
+  return 32;
+}
+
+/**
+ * K slices for `rows` rows and `nCount` outputs of rows `k` long at `tileRows` rows per tile
+ * (`gated`: the gated FFN mode): about `GEMM_SPLIT_WORKGROUPS / tiles` (gated twice that)
+ * slices of equally many 32-steps (the last may be shorter), none empty and none under
+ * `SPLIT_MIN_STEPS` steps; 1 (no split) when that is under 2: with half the target in tiles or
+ * more, or a short K. Slices x tiles never exceeds the target.
+ */
+export function gemmSplits(
+  nCount: number,
+  rows: number,
+  k: number,
+  tileRows: number,
+  gated = false,
+): number {
   const [gx, gy] = gemmGroups(nCount, rows, tileRows);
   const steps = Math.ceil(k / BK);
   const most = Math.min(
-    Math.floor(GEMM_SPLIT_WORKGROUPS / (gx * gy)),
+    Math.floor(splitTarget(gated) / (gx * gy)),
     Math.floor(steps / SPLIT_MIN_STEPS),
   );
   if (most < 2) return 1;
@@ -85,12 +106,12 @@ export function gemmSplits(nCount: number, rows: number, k: number, tileRows: nu
 }
 
 /**
- * Floats of a partials buffer that serves every split GEMM of at most `maxRows` rows (gated:
- * gate and up partials). A launch writes `splits x rows x nCount` per part, and since slices x
- * tiles is at most `GEMM_SPLIT_WORKGROUPS`, that is at most that many tiles' worth.
+ * Floats of a partials buffer that serves every split GEMM of at most `maxRows` rows (`gated`:
+ * gated ones too, which store gate and up). A launch stores `splits x rows x nCount` per part,
+ * and since slices x tiles stays within the split's target, at most that many tiles' worth.
  */
 export function gemmPartialsFloats(maxRows: number, gated: boolean): number {
-  return GEMM_SPLIT_WORKGROUPS * GEMM_TILE_N * Math.min(maxRows, 128) * (gated ? 2 : 1);
+  return splitTarget(gated) * GEMM_TILE_N * Math.min(maxRows, 128) * (gated ? 2 : 1);
 }
 
 /**
@@ -102,7 +123,7 @@ export function gemmPartialsFloats(maxRows: number, gated: boolean): number {
  * @example
  * ```ts
  * import { GgmlType } from "./ggml_types.ts";
- * const tileRows = gemmTileRows(512, 896, 4864);
+ * const tileRows = gemmTileRows(512, 896, 4864); // 128, with 4 K slices: see gemmSplits
  * const wgsl = gemmKernel({ type: GgmlType.Q6_K, k: 4864, n: 896, bias: false, loraRank: 0, tileRows });
  * const grid = gemmGroups(896, 512, tileRows);
  * ```
@@ -137,7 +158,7 @@ ${dual ? `var<workgroup> ws2: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;` : ""}
  * ```ts
  * import { GgmlType } from "./ggml_types.ts";
  * const spec = { type: GgmlType.Q6_K, k: 4864, n: 896, bias: false, loraRank: 0 };
- * const splits = gemmSplits(896, 32, 4864, 32);
+ * const splits = gemmSplits(896, 32, 4864, 32); // 17 slices of 9 steps
  * const gemm = gemmKernel({ ...spec, tileRows: 32, split: true }); // grid gemmGroups(896, 32, 32, splits)
  * const reduce = gemmReduceKernel(spec); // grid gemmReduceGroups(896, 32)
  * ```

@@ -403,8 +403,8 @@ export class ForwardPass {
       bias: false,
       loraRank: pool ? pool.rank : 0,
     };
-    const tile = this.#gemmTile(rows, f, gate.cols);
-    const splits = tile ? gemmSplits(f, rows, gate.cols, tile) : 1;
+    const tile = this.#gemmTile(rows, f, gate.cols, true);
+    const splits = tile ? gemmSplits(f, rows, gate.cols, tile, true) : 1;
     const params = new Uint32Array([rows, f, 0, f, 0, 0, splits, 0]);
     if (splits > 1) {
       this.#splitGemm(p, "gate+up+swiglu", { ...spec, tileRows: tile }, rows, f, splits, [
@@ -517,12 +517,12 @@ export class ForwardPass {
 
   /**
    * Rows per tile when a step of `rows` rows takes the tiled GEMM for `nCount` outputs of rows
-   * `k` long, else 0 (the matmul; the fused Q/K/V matmul only then).
+   * `k` long (`gated`: the gated FFN), else 0 (the matmul; the fused Q/K/V matmul only then).
    */
-  #gemmTile(rows: number, nCount: number, k: number): number {
+  #gemmTile(rows: number, nCount: number, k: number, gated = false): number {
     const min = this.limits.gemmMinRows ?? GEMM_MIN_ROWS;
     if (!this.limits.cooperativeMatmul || rows < min) return 0;
-    return gemmTileRows(rows, nCount, k);
+    return gemmTileRows(rows, nCount, k, gated);
   }
 
   #matmul(
@@ -694,10 +694,13 @@ export class ForwardPass {
 
 /**
  * Rows from which the GPU schedule uses the tiled GEMM (prefill chunks) instead of the matmul,
- * which re-decodes each weight row per 8 rows. H200 sweep (bench/gemm_bench.ts, 0.5B Q4 shapes):
- * at 16 rows on par for Q (22 vs 24 us), ahead for gate+up (83 -> 72); at 32 rows ahead for
- * every projection. End to end, 16-stream decode fell from 1,752 to 1,467 tok/s with the GEMM
- * taking its 16-row steps (it also loses the fused Q/K/V launch), so decode batches stay below.
+ * which re-decodes each weight row per 8 rows. H200 (bench/gemm_bench.ts, 0.5B Q5_0/Q6_K shapes,
+ * docs/research/2026-11-25-gemm-split-k.md), at 32 rows the GEMM with its K split against the
+ * matmul: Q 13 vs 43 us, K/V 13 vs 26, gate+up 49 vs 164, down 33 vs 141. At 16 rows the matmul
+ * took 22, 14, 83 and 66 us, and a 16-row step in 32-row tiles should cost the GEMM about what
+ * 32 rows do, so 16 may now pay as well; unmeasured. End to end, 16-stream decode fell from
+ * 1,752 to 1,467 tok/s when the GEMM, before the split, took its 16-row steps (they also lose
+ * the fused Q/K/V launch), so decode batches stay below.
  */
 const GEMM_MIN_ROWS = 32;
 

@@ -15,6 +15,7 @@ import {
   gemmReduceGroups,
   gemmReduceKernel,
   gemmSplits,
+  gemmTileRows,
   GgmlType,
   quantize,
 } from "../../kernels/mod.ts";
@@ -334,25 +335,36 @@ Deno.test("gemm split gives bit-identical results run after run", async () => {
   }
 });
 
-Deno.test("gemmSplits: slices of whole 32-steps, none empty, at most GEMM_SPLIT_WORKGROUPS with the tiles", () => {
-  assert.equal(gemmSplits(4864, 512, 896, 64), 1, "enough tiles: no split");
+Deno.test("gemmSplits: slices of whole 32-steps, none empty, within the target workgroups and the partials buffer", () => {
+  assert.equal(gemmSplits(4864, 512, 896, 64, true), 1, "enough tiles: no split");
   assert.equal(gemmSplits(896, 32, 64, 32), 1, "short K: no split");
-  assert.ok(gemmSplits(896, 32, 4864, 32) > 8, "the FFN down projection at 32 rows splits");
+  assert.equal(
+    gemmSplits(896, 32, 4864, 32),
+    17,
+    "the FFN down projection at 32 rows: 17 x 9 steps",
+  );
   for (const rows of [1, 17, 32, 100, 256, 512]) {
     for (const [n, k] of [[128, 896], [896, 896], [896, 4864], [2048, 11008], [4864, 896]]) {
-      for (const tm of [32, 64, 128]) {
-        const splits = gemmSplits(n, rows, k, tm), steps = Math.ceil(k / 32);
+      for (const [tm, gated] of [[32, false], [64, true], [128, false], [128, true]] as const) {
+        const splits = gemmSplits(n, rows, k, tm, gated), steps = Math.ceil(k / 32);
         const [gx, gy] = gemmGroups(n, rows, tm);
-        const per = Math.ceil(steps / splits);
-        assert.ok(
-          splits >= 1 && (splits - 1) * per < steps,
-          `${rows}x${n}x${k}/${tm}: empty slice`,
-        );
+        const what = `${rows} x ${n} x ${k}, tile ${tm}${gated ? ", gated" : ""}`;
+        assert.ok(splits >= 1 && (splits - 1) * Math.ceil(steps / splits) < steps, what);
         if (splits > 1) {
-          assert.ok(splits * gx * gy <= GEMM_SPLIT_WORKGROUPS);
-          assert.ok(splits * rows * n * 2 <= gemmPartialsFloats(512, true));
+          assert.ok(splits * gx * gy <= GEMM_SPLIT_WORKGROUPS * (gated ? 2 : 1), what);
+          assert.ok(splits * rows * n * (gated ? 2 : 1) <= gemmPartialsFloats(512, gated), what);
         }
       }
     }
   }
+});
+
+Deno.test("gemmTileRows: the largest tile the rows fill, smaller for few outputs with a short K", () => {
+  assert.equal(gemmTileRows(32, 896, 4864), 32);
+  assert.equal(gemmTileRows(100, 896, 4864), 64);
+  assert.equal(gemmTileRows(512, 896, 4864), 128);
+  assert.equal(gemmTileRows(512, 128, 896), 64, "K/V: 128-row tiles leave too few workgroups");
+  assert.equal(gemmTileRows(128, 128, 896), 32);
+  assert.equal(gemmTileRows(512, 4864, 896, true), 64, "enough tiles unsplit, short K");
+  assert.equal(gemmTileRows(512, 11008, 2048, true), 128, "enough tiles unsplit, long K");
 });
