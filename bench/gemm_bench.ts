@@ -1,11 +1,24 @@
 /**
- * `deno run -A bench/gemm_bench.ts [--quick]`: GPU time of the cooperative matmul and the tiled
- * GEMM (each tile size) on the projection shapes of Qwen2.5-0.5B/3B, for several row counts,
- * from timestamp queries (needs a GPU with timestamp-query), plus the largest difference of each
- * GEMM result from the matmul's. Prints one table line per shape and row count.
+ * `deno run -A bench/gemm_bench.ts [--quick] [--sweep]`: GPU time of the cooperative matmul, the
+ * tiled GEMM (each tile size) and the engine's plan (`gemmTileRows` and `gemmSplits`: the K
+ * split and its reduce where it splits) on the projection shapes of Qwen2.5-0.5B/3B, for several
+ * row counts, from timestamp queries (needs a GPU with timestamp-query), plus the largest
+ * difference of each GEMM result from the matmul's. Prints one table line per shape and row
+ * count. `--sweep` also times every tile size with 2 to 64 K slices and prints the fastest.
  * @module
  */
-import { gemmGroups, gemmKernel, GgmlType, matmulGroups, matmulKernel } from "../kernels/mod.ts";
+import {
+  gemmGroups,
+  gemmKernel,
+  gemmPartialsFloats,
+  gemmReduceGroups,
+  gemmReduceKernel,
+  gemmSplits,
+  gemmTileRows,
+  GgmlType,
+  matmulGroups,
+  matmulKernel,
+} from "../kernels/mod.ts";
 import { acquireGpu } from "../engine/mod.ts";
 import { randomTensor } from "./random_model.ts";
 
@@ -30,7 +43,10 @@ const SHAPES: Shape[] = [
   { name: "3b down Q6_K", type: GgmlType.Q6_K, k: 11008, n: 2048 },
 ];
 const QUICK = Deno.args.includes("--quick");
-const ROWS = QUICK ? [16, 256, 512] : [16, 32, 64, 256, 512];
+const SWEEP = Deno.args.includes("--sweep");
+const ROWS = QUICK ? [16, 256, 512] : SWEEP ? [32, 64, 128, 256, 512] : [16, 32, 64, 256, 512];
+/** K slices tried by --sweep, where they give at most 2048 workgroups. */
+const SWEEP_SPLITS = [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
 /** GEMM variants: rows per tile. */
 const GEMMS: { label: string; tileRows: number }[] = [
   { label: "g32", tileRows: 32 },
@@ -50,28 +66,53 @@ function randomX(n: number): Float32Array {
   });
 }
 
-interface Variant {
-  label: string;
+/** One dispatch of a variant. */
+interface Launch {
   pipeline: GPUComputePipeline;
   bind: GPUBindGroup;
-  grid: [number, number];
+  grid: [number, number, number];
+}
+
+interface Variant {
+  label: string;
+  launches: Launch[];
   y: GPUBuffer;
 }
 
-function variants(s: Shape, rows: number, bufs: GPUBuffer[]): Variant[] {
+function variants(s: Shape, rows: number, bufs: GPUBuffer[], partials: GPUBuffer): Variant[] {
   const spec = { type: s.type, upType: s.upType, k: s.k, n: s.n, bias: false, loraRank: 0 };
   const out: Variant[] = [];
-  const add = (label: string, code: string, grid: [number, number]) => {
+  const launch = (code: string, label: string, grid: number[], bound: [number, GPUBuffer][]) => {
     const pipeline = gpu.pipeline(code, label);
+    const entries = bound.map(([binding, buffer]) => ({ binding, resource: { buffer } }));
+    const bind = dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    return { pipeline, bind, grid: [grid[0], grid[1] ?? 1, grid[2] ?? 1] as Launch["grid"] };
+  };
+  const w2: [number, GPUBuffer][] = s.upType !== undefined ? [[9, bufs[2]]] : [];
+  const add = (label: string, code: string, grid: number[]) => {
     const y = gpu.storage(rows * s.n * 4, "y");
     const params = gpu.uniform(new Uint32Array([rows, s.n, 0, s.n, 0, 0, 0, 0]));
-    const entries = [bufs[0], bufs[1], y, params].map((buffer, binding) => ({
-      binding,
-      resource: { buffer },
-    }));
-    if (s.upType !== undefined) entries.push({ binding: 9, resource: { buffer: bufs[2] } });
-    const bind = dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    out.push({ label, pipeline, bind, grid, y });
+    const bound: [number, GPUBuffer][] = [[0, bufs[0]], [1, bufs[1]], [2, y], [3, params], ...w2];
+    out.push({ label, launches: [launch(code, label, grid, bound)], y });
+  };
+  const addSplit = (label: string, tileRows: number, splits: number) => {
+    if (splits === 1) {
+      return add(label, gemmKernel({ ...spec, tileRows }), gemmGroups(s.n, rows, tileRows));
+    }
+    const y = gpu.storage(rows * s.n * 4, "y");
+    const params = gpu.uniform(new Uint32Array([rows, s.n, 0, s.n, 0, 0, splits, 0]));
+    const gemm = launch(
+      gemmKernel({ ...spec, tileRows, split: true }),
+      label,
+      gemmGroups(s.n, rows, tileRows, splits),
+      [[0, bufs[0]], [1, bufs[1]], [2, partials], [3, params], ...w2],
+    );
+    const reduce = launch(gemmReduceKernel(spec), `${label} reduce`, gemmReduceGroups(s.n, rows), [
+      [2, y],
+      [3, params],
+      [12, partials],
+    ]);
+    out.push({ label, launches: [gemm, reduce], y });
   };
   const rb = rows >= 8 ? 8 : rows >= 4 ? 4 : 1;
   const groups = matmulGroups(s.n, true, s.k, s.n);
@@ -83,7 +124,27 @@ function variants(s: Shape, rows: number, bufs: GPUBuffer[]): Variant[] {
   for (const g of GEMMS) {
     add(g.label, gemmKernel({ ...spec, tileRows: g.tileRows }), gemmGroups(s.n, rows, g.tileRows));
   }
+  const gated = s.upType !== undefined;
+  const tile = gemmTileRows(rows, s.n, s.k, gated);
+  addSplit("plan", tile, gemmSplits(s.n, rows, s.k, tile, gated));
+  if (SWEEP) {
+    for (const tileRows of [32, 64, 128]) {
+      const [gx, gy] = gemmGroups(s.n, rows, tileRows);
+      for (const splits of SWEEP_SPLITS) {
+        if (splits * gx * gy > 2048 || splits > Math.ceil(s.k / 32)) continue;
+        addSplit(`t${tileRows}/s${splits}`, tileRows, splits);
+      }
+    }
+  }
   return out;
+}
+
+function encode(pass: GPUComputePassEncoder, v: Variant): void {
+  for (const l of v.launches) {
+    pass.setPipeline(l.pipeline);
+    pass.setBindGroup(0, l.bind);
+    pass.dispatchWorkgroups(...l.grid);
+  }
 }
 
 /**
@@ -100,9 +161,7 @@ async function time(vs: Variant[], reps: number[], warm = 0): Promise<number[]> 
   const enc = dev.createCommandEncoder();
   if (warm > 0) {
     const pass = enc.beginComputePass();
-    pass.setPipeline(vs[0].pipeline);
-    pass.setBindGroup(0, vs[0].bind);
-    for (let r = 0; r < warm; r++) pass.dispatchWorkgroups(vs[0].grid[0], vs[0].grid[1]);
+    for (let r = 0; r < warm; r++) encode(pass, vs[0]);
     pass.end();
   }
   vs.forEach((v, i) => {
@@ -113,9 +172,7 @@ async function time(vs: Variant[], reps: number[], warm = 0): Promise<number[]> 
         endOfPassWriteIndex: 2 * i + 1,
       },
     });
-    pass.setPipeline(v.pipeline);
-    pass.setBindGroup(0, v.bind);
-    for (let r = 0; r < reps[i]; r++) pass.dispatchWorkgroups(v.grid[0], v.grid[1]);
+    for (let r = 0; r < reps[i]; r++) encode(pass, v);
     pass.end();
   });
   enc.resolveQuerySet(qs, 0, 2 * vs.length, resolved, 0);
@@ -130,9 +187,7 @@ async function time(vs: Variant[], reps: number[], warm = 0): Promise<number[]> 
 async function maxDiff(ref: Variant, v: Variant, bytes: number): Promise<number> {
   const enc = dev.createCommandEncoder();
   const pass = enc.beginComputePass();
-  pass.setPipeline(v.pipeline);
-  pass.setBindGroup(0, v.bind);
-  pass.dispatchWorkgroups(v.grid[0], v.grid[1]);
+  encode(pass, v);
   pass.end();
   dev.queue.submit([enc.finish()]);
   const x = new Float32Array(await gpu.read(ref.y, bytes));
@@ -147,16 +202,24 @@ async function maxDiff(ref: Variant, v: Variant, bytes: number): Promise<number>
 
 const results: Record<string, unknown>[] = [];
 console.log(`${gpu.info.description}; us per dispatch (GFLOP/s of the best), rel. diff vs matmul`);
+const COLUMNS = ["matmul", ...GEMMS.map((g) => g.label), "plan"];
 console.log(
   [
     "shape".padEnd(18),
     "rows",
-    ...["matmul", ...GEMMS.map((g) => g.label)].map((l) => l.padStart(9)),
+    ...COLUMNS.map((l) => l.padStart(9)),
+    "tile/K slices".padStart(13),
     "best GF/s".padStart(10),
     "diff".padStart(8),
+    ...(SWEEP ? ["  fastest of the sweep"] : []),
   ].join(" "),
 );
 const WARM_US = 250_000;
+// One partials buffer for every split variant: slices x tiles stay within 2048 in the sweep.
+const partials = gpu.storage(
+  (SWEEP ? 2048 * 128 * 64 * 2 : gemmPartialsFloats(Math.max(...ROWS), true)) * 4,
+  "partials",
+);
 for (const s of SHAPES) {
   const upload = (t: Uint8Array) => gpu.storage(t.byteLength, "w", t);
   const w = upload(randomTensor(s.type, s.n, s.k, 1));
@@ -164,21 +227,30 @@ for (const s of SHAPES) {
   const x = randomX(Math.max(...ROWS) * s.k);
   const xb = gpu.storage(x.byteLength, "x", x);
   for (const rows of ROWS) {
-    const vs = variants(s, rows, [xb, w, w2]);
+    const vs = variants(s, rows, [xb, w, w2], partials);
     const first = await time(vs, vs.map(() => 1));
     const reps = first.map((t) => Math.min(50, Math.max(3, Math.ceil(3000 / t))));
     const us = await time(vs, reps, Math.ceil(WARM_US / first[0]));
     const flops = 2 * rows * s.k * s.n * (s.upType !== undefined ? 2 : 1);
     const best = Math.min(...us);
     let diff = 0;
-    for (const v of vs.slice(1)) diff = Math.max(diff, await maxDiff(vs[0], v, rows * s.n * 4));
+    for (const v of vs.slice(1, COLUMNS.length)) {
+      diff = Math.max(diff, await maxDiff(vs[0], v, rows * s.n * 4));
+    }
+    const gated = s.upType !== undefined;
+    const tile = gemmTileRows(rows, s.n, s.k, gated);
+    const fastest = vs.map((v, i) => ({ label: v.label, us: us[i] })).sort((a, b) => a.us - b.us);
     console.log(
       [
         s.name.padEnd(18),
         String(rows).padStart(4),
-        ...us.map((u) => u.toFixed(1).padStart(9)),
+        ...us.slice(0, COLUMNS.length).map((u) => u.toFixed(1).padStart(9)),
+        `${tile}/${gemmSplits(s.n, rows, s.k, tile, gated)}`.padStart(13),
         (flops / best / 1e3).toFixed(0).padStart(10),
         diff.toExponential(1).padStart(8),
+        ...(SWEEP
+          ? ["  " + fastest.slice(0, 4).map((f) => `${f.label} ${f.us.toFixed(1)}`).join(", ")]
+          : []),
       ].join(" "),
     );
     results.push({
@@ -193,6 +265,7 @@ for (const s of SHAPES) {
   if (w2 !== w) w2.destroy();
   xb.destroy();
 }
+partials.destroy();
 const out = Deno.env.get("OUT");
 if (out) await Deno.writeTextFile(`${out}/gemm_bench.json`, JSON.stringify(results, null, 1));
 gpu.destroy();

@@ -5,10 +5,14 @@
  * into workgroup memory (two `load4_w` per invocation) and stages the input tile, then every
  * invocation accumulates a (tileRows / 16) x 4 block in registers from workgroup memory. The
  * matmul re-decodes a weight row per 8 input rows; here a decoded value serves the whole tile.
- * Each workgroup walks all of K, so results do not depend on scheduling (an atomic K split was
- * measured faster for the FFN down projection but made logits vary between runs).
+ * Shapes with too few tiles for the GPU (the FFN down projection: 14 tiles at 32 rows, each
+ * walking K = 4864) split K over a third grid dimension (`gemmSplits`): each slice stores its raw
+ * partial tile, and `gemmReduceKernel` sums the slices in a fixed order and applies the epilogue.
+ * Every sum is taken in the same order on every run, so results do not depend on scheduling (an
+ * earlier split added partial sums atomically into y, and logits varied between runs).
  * @module
  */
+import { GgmlType } from "./ggml_types.ts";
 import { matmulInterface, type MatmulInterfaceSpec } from "./matmul.ts";
 
 /**
@@ -18,6 +22,12 @@ import { matmulInterface, type MatmulInterfaceSpec } from "./matmul.ts";
 export interface GemmSpec extends MatmulInterfaceSpec {
   /** Rows per tile: 32, 64 or 128 (default {@link gemmTileRows}'s choice for 256 rows). */
   tileRows?: number;
+  /**
+   * K-split variant: workgroup z of `num_workgroups.z` walks one slice of K and stores its raw
+   * partial sums to binding 2 (the partials buffer, see {@link gemmReduceKernel}) instead of
+   * applying the epilogue; bias and LoRA are then left to the reduce and ignored here.
+   */
+  split?: boolean;
 }
 
 /** Outputs per tile. */
@@ -28,33 +38,92 @@ const BK = 32;
 const WG = 256;
 const TILE_ROWS = [32, 64, 128];
 
+/** Workgroup grid `[n tiles, row tiles, K slices]`. */
+export function gemmGroups(
+  nCount: number,
+  rows: number,
+  tileRows: number,
+  splits = 1,
+): [number, number, number] {
+  return [Math.ceil(nCount / GEMM_TILE_N), Math.ceil(rows / tileRows), splits];
+}
+
 /**
- * Rows per tile for `rows` rows, `nCount` outputs and rows `k` long. Larger tiles reuse each
- * decoded weight more but give fewer workgroups; fitted to an H200 sweep (bench/gemm_bench.ts,
- * Qwen2.5 0.5B/3B shapes at 256 and 512 rows): 128 only for long rows with enough tiles, 64 when
- * that still gives ~100 workgroups, else 32.
+ * Workgroups a K split aims for: about two per SM of a large GPU (the H200 has 132); the gated
+ * mode twice as many (its fastest splits in the H200 sweep gave 450-520 workgroups).
  */
-export function gemmTileRows(rows: number, nCount: number, k: number): number {
-  const groups = (tm: number) => Math.ceil(nCount / GEMM_TILE_N) * Math.ceil(rows / tm);
-  if (k >= 2048 && groups(128) >= 128) return 128;
-  if (groups(64) >= 100) return 64;
+export const GEMM_SPLIT_WORKGROUPS = 256;
+/** Fewest steps of 32 along K per slice: shorter slices cost more in partials than they save. */
+const SPLIT_MIN_STEPS = 4;
+
+function splitTarget(gated: boolean): number {
+  return gated ? 2 * GEMM_SPLIT_WORKGROUPS : GEMM_SPLIT_WORKGROUPS;
+}
+
+/**
+ * Rows per tile for `rows` rows, `nCount` outputs and rows `k` long (`gated`: the gated FFN
+ * mode). Larger tiles reuse each decoded weight more but give fewer workgroups, which the K split
+ * (`gemmSplits`) makes up for. So: the largest tile that the rows fill, unless even slices of
+ * `SPLIT_MIN_STEPS` steps would leave it under a quarter of the split's target workgroups (few
+ * outputs and a short K: the K/V projections); where there are enough tiles not to split, 128
+ * only for rows `k` of 2048 or more. Fitted to an H200 sweep (`bench/gemm_bench.ts --sweep`,
+ * Qwen2.5 0.5B/3B shapes, 32 to 512 rows): within 4% of the fastest tile and split on average,
+ * 14% at worst.
+ */
+export function gemmTileRows(rows: number, nCount: number, k: number, gated = false): number {
+  const target = splitTarget(gated), steps = Math.ceil(k / BK);
+  const tiles = (tm: number) => Math.ceil(nCount / GEMM_TILE_N) * Math.ceil(rows / tm);
+  for (const tm of [128, 64]) {
+    if (tm > rows) continue;
+    if (2 * tiles(tm) > target) return tm === 128 && k < 2048 ? 64 : tm;
+    if (tiles(tm) * Math.floor(steps / SPLIT_MIN_STEPS) >= target / 4) return tm;
+  }
   return 32;
 }
 
-/** Workgroup grid `[n tiles, row tiles]`. */
-export function gemmGroups(nCount: number, rows: number, tileRows: number): [number, number] {
-  return [Math.ceil(nCount / GEMM_TILE_N), Math.ceil(rows / tileRows)];
+/**
+ * K slices for `rows` rows and `nCount` outputs of rows `k` long at `tileRows` rows per tile
+ * (`gated`: the gated FFN mode): about `GEMM_SPLIT_WORKGROUPS / tiles` (gated twice that)
+ * slices of equally many 32-steps (the last may be shorter), none empty and none under
+ * `SPLIT_MIN_STEPS` steps; 1 (no split) when that is under 2: with half the target in tiles or
+ * more, or a short K. Slices x tiles never exceeds the target.
+ */
+export function gemmSplits(
+  nCount: number,
+  rows: number,
+  k: number,
+  tileRows: number,
+  gated = false,
+): number {
+  const [gx, gy] = gemmGroups(nCount, rows, tileRows);
+  const steps = Math.ceil(k / BK);
+  const most = Math.min(
+    Math.floor(splitTarget(gated) / (gx * gy)),
+    Math.floor(steps / SPLIT_MIN_STEPS),
+  );
+  if (most < 2) return 1;
+  return Math.ceil(steps / Math.ceil(steps / most));
+}
+
+/**
+ * Floats of a partials buffer that serves every split GEMM of at most `maxRows` rows (`gated`:
+ * gated ones too, which store gate and up). A launch stores `splits x rows x nCount` per part,
+ * and since slices x tiles stays within the split's target, at most that many tiles' worth.
+ */
+export function gemmPartialsFloats(maxRows: number, gated: boolean): number {
+  return splitTarget(gated) * GEMM_TILE_N * Math.min(maxRows, 128) * (gated ? 2 : 1);
 }
 
 /**
  * WGSL for the GEMM. Bindings as `matmulKernel`: 0 x (f32), 1 w (raw bytes), 2 y, 3 params
  * {rows, nCount, nBase, ldy, yOff, accumulate}, 4 bias (if any), 5 u, 6 lora B, 7 row adapter
  * slots, 8 adapter scales (if LoRA); gated mode 9 w2, 10 u2, 11 lora B2. Dispatch
- * `gemmGroups(nCount, rows, tileRows)`.
+ * `gemmGroups(nCount, rows, tileRows)`. The `split` variant binds only 0 x, 1 w, 2 partials,
+ * 3 params (and 9 w2) and is dispatched `gemmGroups(nCount, rows, tileRows, splits)`.
  * @example
  * ```ts
  * import { GgmlType } from "./ggml_types.ts";
- * const tileRows = gemmTileRows(512, 896, 4864);
+ * const tileRows = gemmTileRows(512, 896, 4864); // 128, with 4 K slices: see gemmSplits
  * const wgsl = gemmKernel({ type: GgmlType.Q6_K, k: 4864, n: 896, bias: false, loraRank: 0, tileRows });
  * const grid = gemmGroups(896, 512, tileRows);
  * ```
@@ -62,9 +131,11 @@ export function gemmGroups(nCount: number, rows: number, tileRows: number): [num
 export function gemmKernel(spec: GemmSpec): string {
   const tm = spec.tileRows ?? gemmTileRows(256, spec.n, spec.k);
   if (!TILE_ROWS.includes(tm)) throw new RangeError(`gemm: tile rows ${tm} is not 32, 64 or 128`);
-  const dual = spec.upType !== undefined;
+  const dual = spec.upType !== undefined, split = !!spec.split;
   const xw = tm >= 64 ? 4 : 2;
-  return matmulInterface(spec, "gemm") + /* wgsl */ `
+  // The split variant leaves the epilogue to the reduce: one kernel serves every bias and LoRA.
+  const face = split ? { ...spec, bias: false, loraRank: 0 } : spec;
+  return matmulInterface(face, "gemm") + /* wgsl */ `
 const TM = ${tm}u;
 const TN = ${GEMM_TILE_N}u;
 const BK = ${BK}u;
@@ -73,7 +144,54 @@ const BK = ${BK}u;
 var<workgroup> xs: array<vec${xw}<f32>, ${BK * tm / xw}>;
 var<workgroup> ws: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;
 ${dual ? `var<workgroup> ws2: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;` : ""}
-` + mainBody(tm, dual);
+` + mainBody(tm, dual, split);
+}
+
+/**
+ * WGSL that sums the K slices of a split GEMM in slice order and applies the epilogue of
+ * `spec` (bias, LoRA, store or accumulate; gated: `silu(gate) * up`). Bindings as
+ * `gemmKernel` less 0 x and 1 w (and 9 w2), plus 12 the partials, laid out
+ * `[slice][part][rows][nCount]` (part 0 the dot products, gated part 1 the up projection's);
+ * params as the GEMM's with `splits` (word 6) the number of slices. Dispatch
+ * `gemmReduceGroups(nCount, rows)`.
+ * @example
+ * ```ts
+ * import { GgmlType } from "./ggml_types.ts";
+ * const spec = { type: GgmlType.Q6_K, k: 4864, n: 896, bias: false, loraRank: 0 };
+ * const splits = gemmSplits(896, 32, 4864, 32); // 17 slices of 9 steps
+ * const gemm = gemmKernel({ ...spec, tileRows: 32, split: true }); // grid gemmGroups(896, 32, 32, splits)
+ * const reduce = gemmReduceKernel(spec); // grid gemmReduceGroups(896, 32)
+ * ```
+ */
+export function gemmReduceKernel(spec: MatmulInterfaceSpec): string {
+  const dual = spec.upType !== undefined;
+  // Only the epilogue is used: a fixed weight type and K keep one reduce per epilogue.
+  const face = { ...spec, type: GgmlType.F32, upType: dual ? GgmlType.F32 : undefined, k: 4 };
+  const sum = dual ? "g += partials[at]; v += partials[at + part];" : "g += partials[at];";
+  return matmulInterface(face, "gemm reduce") + /* wgsl */ `
+@group(0) @binding(12) var<storage, read> partials: array<f32>;
+@compute @workgroup_size(${REDUCE_WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let n = wg.x * ${REDUCE_WG}u + t;
+  let r = wg.y;
+  if (n >= p.nCount) { return; }
+  let part = p.rows * p.nCount;
+  var g = 0.0;
+  ${dual ? "var v = 0.0;" : ""}
+  for (var s = 0u; s < p.splits; s++) {
+    let at = s * ${dual ? 2 : 1}u * part + r * p.nCount + n;
+    ${sum}
+  }
+  ${dual ? "finish2(r, n, g, v);" : "finish(r, n, g);"}
+}`;
+}
+
+/** Invocations per workgroup of the reduce: one per output of a row. */
+const REDUCE_WG = 256;
+
+/** Workgroup grid of `gemmReduceKernel`: `[output groups, rows]`. */
+export function gemmReduceGroups(nCount: number, rows: number): [number, number] {
+  return [Math.ceil(nCount / REDUCE_WG), rows];
 }
 
 /** Reads input quad i of the tile at K offset `k` into register xr<i> (zero outside). */
@@ -128,7 +246,7 @@ function storeW(i: number, dual: boolean): string {
     }`;
 }
 
-function mainBody(tm: number, dual: boolean): string {
+function mainBody(tm: number, dual: boolean, split: boolean): string {
   const rm = tm / 16, xw = tm >= 64 ? 4 : 2, xv = rm / xw;
   const range = (m: number) => Array.from({ length: m }, (_, i) => i);
   const xq = range(tm * BK / 4 / WG), wq = range(GEMM_TILE_N * BK / 4 / WG);
@@ -162,17 +280,20 @@ function mainBody(tm: number, dual: boolean): string {
       dual ? `, accB${i}` : ""
     }); }`
   );
-  const storeRow = dual
-    ? `fn storeRow(r: u32, n1: u32, g: vec4<f32>, v: vec4<f32>) {
-  for (var c = 0u; c < 4u; c++) { if (n1 + c < p.nCount) { finish2(r, n1 + c, g[c], v[c]); } }
-}`
-    : `fn storeRow(r: u32, n1: u32, a: vec4<f32>) {
-  for (var c = 0u; c < 4u; c++) { if (n1 + c < p.nCount) { finish(r, n1 + c, a[c]); } }
-}`;
+  const storeRow = split ? splitStoreRow(dual) : epilogueStoreRow(dual);
+  // A slice is a run of whole 32-steps, equally many per slice (the last may be shorter).
+  const kRange = split
+    ? `slice = wg.z;
+  let perSlice = ((K + BK - 1u) / BK + nwg.z - 1u) / nwg.z * BK;
+  let kEnd = min(K, (wg.z + 1u) * perSlice);
+  for (var k0 = wg.z * perSlice; k0 < kEnd; k0 += BK) {`
+    : "for (var k0 = 0u; k0 < K; k0 += BK) {";
   return /* wgsl */ `
 ${storeRow}
 @compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32${
+    split ? ", @builtin(num_workgroups) nwg: vec3u" : ""
+  }) {
   let n0 = wg.x * TN;
   let r0 = wg.y * TM;
   let tx = t % 16u;
@@ -180,12 +301,39 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   let n1 = n0 + tx * 4u;
   ${accs.join("\n  ")}
   ${regs.join("\n  ")}
-  for (var k0 = 0u; k0 < K; k0 += BK) {
+  ${kRange}
     ${stage.join("\n    ")}
     workgroupBarrier();
     ${range(BK).map(kStep).join("\n    ")}
     workgroupBarrier();
   }
   ${stores.join("\n  ")}
+}`;
+}
+
+/** `storeRow`: a row's four results through the epilogue (`finish`, gated `finish2`). */
+function epilogueStoreRow(dual: boolean): string {
+  return dual
+    ? `fn storeRow(r: u32, n1: u32, g: vec4<f32>, v: vec4<f32>) {
+  for (var c = 0u; c < 4u; c++) { if (n1 + c < p.nCount) { finish2(r, n1 + c, g[c], v[c]); } }
+}`
+    : `fn storeRow(r: u32, n1: u32, a: vec4<f32>) {
+  for (var c = 0u; c < 4u; c++) { if (n1 + c < p.nCount) { finish(r, n1 + c, a[c]); } }
+}`;
+}
+
+/** `storeRow` of the split variant: raw partial sums to `[slice][part][rows][nCount]` (y). */
+function splitStoreRow(dual: boolean): string {
+  return /* wgsl */ `
+var<private> slice: u32;
+fn storeRow(r: u32, n1: u32, g: vec4<f32>${dual ? ", v: vec4<f32>" : ""}) {
+  let part = p.rows * p.nCount;
+  let at = slice * ${dual ? 2 : 1}u * part + r * p.nCount + n1;
+  for (var c = 0u; c < 4u; c++) {
+    if (n1 + c < p.nCount) {
+      y[at + c] = g[c];
+      ${dual ? "y[at + part + c] = v[c];" : ""}
+    }
+  }
 }`;
 }

@@ -102,8 +102,9 @@ export interface MatmulInterfaceSpec {
 
 /**
  * WGSL shared by `matmulKernel` and `gemmKernel`: constants K, NTOT, ROW_BYTES, RMAX, the params
- * struct, bindings 0-8 (and 9-11 in gated mode), the weight decoders and the epilogue: `finish`
- * (bias, per-row LoRA delta, store or accumulate) or, gated, `finish2` (silu(gate) * up).
+ * struct (`splits` is read only by the GEMM's K-split reduce), bindings 0-8 (and 9-11 in gated
+ * mode), the weight decoders and the epilogue: `finish` (bias, per-row LoRA delta, store or
+ * accumulate) or, gated, `finish2` (silu(gate) * up).
  */
 export function matmulInterface(spec: MatmulInterfaceSpec, kernel: string): string {
   const { type, k, n, bias, loraRank } = spec;
@@ -116,7 +117,7 @@ const K = ${k}u;
 const NTOT = ${n}u;
 const ROW_BYTES = ${rowBytes(type, k)}u;
 const RMAX = ${Math.max(1, loraRank)}u;
-struct Params { rows: u32, nCount: u32, nBase: u32, ldy: u32, yOff: u32, accumulate: u32, _a: u32, _b: u32 }
+struct Params { rows: u32, nCount: u32, nBase: u32, ldy: u32, yOff: u32, accumulate: u32, splits: u32, _b: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> w: array<u32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;

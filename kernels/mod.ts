@@ -63,4 +63,15 @@ export {
   WgslIdentifierError,
   wgslWeightDecoder,
 } from "./dequant.ts";
-export { GEMM_TILE_N, gemmGroups, gemmKernel, type GemmSpec, gemmTileRows } from "./gemm.ts";
+export {
+  GEMM_SPLIT_WORKGROUPS,
+  GEMM_TILE_N,
+  gemmGroups,
+  gemmKernel,
+  gemmPartialsFloats,
+  gemmReduceGroups,
+  gemmReduceKernel,
+  type GemmSpec,
+  gemmSplits,
+  gemmTileRows,
+} from "./gemm.ts";

@@ -13,6 +13,11 @@ import {
   embedKernel,
   gemmGroups,
   gemmKernel,
+  gemmPartialsFloats,
+  gemmReduceGroups,
+  gemmReduceKernel,
+  type GemmSpec,
+  gemmSplits,
   gemmTileRows,
   loraDownKernel,
   matmulGroups,
@@ -444,12 +449,26 @@ export class ForwardPass {
       loraRank: pool ? pool.rank : 0,
       normEps: norm ? this.#c.rmsEps : undefined,
     };
-    const tile = this.#gemmTile(rows, f, gate.cols);
+    const tile = this.#gemmTile(rows, f, gate.cols, true);
+    const splits = tile ? gemmSplits(f, rows, gate.cols, tile, true) : 1;
+    const params = new Uint32Array([rows, f, 0, f, 0, 0, splits, 0]);
+    if (splits > 1) {
+      this.#splitGemm(p, "gate+up+swiglu", { ...spec, tileRows: tile }, rows, f, splits, [
+        a.xn,
+        gate.chunks[0].buffer,
+        a.h,
+        { params },
+        null,
+        ...lora,
+        up.chunks[0].buffer,
+        ...lora2,
+      ]);
+      return;
+    }
     const code = tile
       ? gemmKernel({ ...spec, tileRows: tile })
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
     const grid = tile ? gemmGroups(f, rows, tile) : matmulGroups(f, cooperative, gate.cols, f);
-    const params = new Uint32Array([rows, f, 0, f, 0, 0, 0, 0]);
     p.add(
       code,
       "gate+up+swiglu",
@@ -465,6 +484,47 @@ export class ForwardPass {
         ...lora2,
       ], norm),
     );
+  }
+
+  /**
+   * Records the K-split GEMM of `nCount` outputs into the shared partials buffer and the reduce
+   * that sums its slices in order and applies the epilogue. `bufs` are the one-pass GEMM's
+   * bindings 0-11 (null where absent): the GEMM takes x, w, params and w2, the reduce the rest.
+   */
+  #splitGemm(
+    p: Program,
+    label: string,
+    spec: GemmSpec,
+    rows: number,
+    nCount: number,
+    splits: number,
+    bufs: (GPUBuffer | { params: Uint32Array } | null)[],
+  ): void {
+    if (!this.#act.gemmPartials) {
+      const floats = gemmPartialsFloats(this.limits.maxRows, true);
+      this.#act.gemmPartials = this.#gpu.storage(floats * 4, "gemm partials");
+    }
+    const partials = this.#act.gemmPartials;
+    const b = [...bufs, ...new Array<null>(12 - bufs.length).fill(null)];
+    const grid = gemmGroups(nCount, rows, spec.tileRows!, splits);
+    const none = [null, null, null, null, null];
+    p.add(gemmKernel({ ...spec, split: true }), label, grid, [
+      b[0],
+      b[1],
+      partials,
+      b[3],
+      ...none,
+      b[9],
+    ]);
+    // The reduce binds what the epilogue reads, and the partials instead of x, w and w2.
+    p.add(gemmReduceKernel(spec), `${label} reduce`, gemmReduceGroups(nCount, rows), [
+      null,
+      null,
+      ...b.slice(2, 9),
+      null,
+      ...b.slice(10),
+      partials,
+    ]);
   }
 
   /**
@@ -509,12 +569,12 @@ export class ForwardPass {
 
   /**
    * Rows per tile when a step of `rows` rows takes the tiled GEMM for `nCount` outputs of rows
-   * `k` long, else 0 (the matmul; the fused Q/K/V matmul only then).
+   * `k` long (`gated`: the gated FFN), else 0 (the matmul; the fused Q/K/V matmul only then).
    */
-  #gemmTile(rows: number, nCount: number, k: number): number {
+  #gemmTile(rows: number, nCount: number, k: number, gated = false): number {
     const min = this.limits.gemmMinRows ?? GEMM_MIN_ROWS;
     if (!this.limits.cooperativeMatmul || rows < min) return 0;
-    return gemmTileRows(rows, nCount, k);
+    return gemmTileRows(rows, nCount, k, gated);
   }
 
   #matmul(
@@ -549,6 +609,7 @@ export class ForwardPass {
       ? gemmKernel({ ...spec, tileRows: tile })
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
     for (const ch of W.chunks) {
+      const splits = tile ? gemmSplits(ch.rowCount, rows, W.cols, tile) : 1;
       const params = new Uint32Array([
         rows,
         ch.rowCount,
@@ -556,26 +617,26 @@ export class ForwardPass {
         o.ldy,
         o.yOff,
         +o.accumulate,
-        0,
+        splits,
         0,
       ]);
       // Bindings 4 (bias) and 5-8 (LoRA) exist only in the variants that use them.
+      const bufs = [
+        x,
+        ch.buffer,
+        y,
+        { params },
+        o.bias ?? null,
+        ...(o.lora && pool ? [o.lora.u, o.lora.b, this.buffers.rowAdapter, pool.scales] : []),
+      ];
+      if (splits > 1) {
+        this.#splitGemm(p, label, { ...spec, tileRows: tile }, rows, ch.rowCount, splits, bufs);
+        continue;
+      }
       const grid = tile
         ? gemmGroups(ch.rowCount, rows, tile)
         : matmulGroups(ch.rowCount, cooperative, W.cols, W.rows);
-      p.add(
-        code,
-        label,
-        grid,
-        withNorm([
-          x,
-          ch.buffer,
-          y,
-          { params },
-          o.bias ?? null,
-          ...(o.lora && pool ? [o.lora.u, o.lora.b, this.buffers.rowAdapter, pool.scales] : []),
-        ], o.norm),
-      );
+      p.add(code, label, grid, withNorm(bufs, o.norm));
     }
   }
 
@@ -698,10 +759,13 @@ export class ForwardPass {
 
 /**
  * Rows from which the GPU schedule uses the tiled GEMM (prefill chunks) instead of the matmul,
- * which re-decodes each weight row per 8 rows. H200 sweep (bench/gemm_bench.ts, 0.5B Q4 shapes):
- * at 16 rows on par for Q (22 vs 24 us), ahead for gate+up (83 -> 72); at 32 rows ahead for
- * every projection. End to end, 16-stream decode fell from 1,752 to 1,467 tok/s with the GEMM
- * taking its 16-row steps (it also loses the fused Q/K/V launch), so decode batches stay below.
+ * which re-decodes each weight row per 8 rows. H200 (bench/gemm_bench.ts, 0.5B Q5_0/Q6_K shapes,
+ * docs/research/2026-11-25-gemm-split-k.md), at 32 rows the GEMM with its K split against the
+ * matmul: Q 13 vs 43 us, K/V 13 vs 26, gate+up 49 vs 164, down 33 vs 141. At 16 rows the matmul
+ * took 22, 14, 83 and 66 us, and a 16-row step in 32-row tiles should cost the GEMM about what
+ * 32 rows do, so 16 may now pay as well; unmeasured. End to end, 16-stream decode fell from
+ * 1,752 to 1,467 tok/s when the GEMM, before the split, took its 16-row steps (they also lose
+ * the fused Q/K/V launch), so decode batches stay below.
  */
 const GEMM_MIN_ROWS = 32;
 

@@ -1,10 +1,24 @@
 /**
  * The tiled GEMM against a CPU reference (decode with dequantizeRow, dot in f64): every tile
  * size, ragged rows, outputs and K, the epilogue (bias, accumulate, per-row LoRA with mixed
- * adapters, an output chunk at nBase into a strided y) and the gated FFN mode.
+ * adapters, an output chunk at nBase into a strided y) and the gated FFN mode; the same for the
+ * K split (slices of partial sums, then the reduce with the epilogue), which gives bit-identical
+ * results run after run, and the split plan's bounds.
  */
 import assert from "node:assert/strict";
-import { dequantizeRow, gemmGroups, gemmKernel, GgmlType, quantize } from "../../kernels/mod.ts";
+import {
+  dequantizeRow,
+  GEMM_SPLIT_WORKGROUPS,
+  gemmGroups,
+  gemmKernel,
+  gemmPartialsFloats,
+  gemmReduceGroups,
+  gemmReduceKernel,
+  gemmSplits,
+  gemmTileRows,
+  GgmlType,
+  quantize,
+} from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
@@ -29,6 +43,8 @@ interface Case {
   adapters?: number[];
   /** Encoding of the up weight: the gated FFN mode. */
   upType?: GgmlType;
+  /** K slices: the split GEMM and its reduce instead of the one-pass GEMM. */
+  splits?: number;
 }
 
 const RANK = 4;
@@ -87,24 +103,66 @@ async function run(c: Case): Promise<{ got: Float32Array; want: Float32Array }> 
     }
   }
   const spec = { type, upType: c.upType, k, n: nTotal, bias: !!c.bias, loraRank: lora ? RANK : 0 };
-  const code = gemmKernel({ ...spec, tileRows: c.tileRows });
   const y = gpu.storage(y0.byteLength, "y", y0);
   const s = (a: ArrayBufferView, label: string) => gpu.storage(a.byteLength, label, a);
   const adapters = Int32Array.from(c.adapters ?? new Array(rows).fill(-1));
-  const p = new Program(gpu);
-  p.add(code, "gemm", gemmGroups(nCount, rows, c.tileRows), [
-    s(x, "x"),
-    s(wq, "w"),
-    y,
-    { params: new Uint32Array([rows, nCount, nBase, ldy, yOff, +!!c.accumulate, 0, 0]) },
+  const params = new Uint32Array([
+    rows,
+    nCount,
+    nBase,
+    ldy,
+    yOff,
+    +!!c.accumulate,
+    c.splits ?? 1,
+    0,
+  ]);
+  const epilogue = [
     c.bias ? s(bias, "bias") : null,
     ...(lora
       ? [s(u, "u"), s(lb, "lb"), s(adapters, "adapters"), s(SCALES, "scales")]
-      : dual
-      ? [null, null, null, null]
-      : []),
-    ...(dual ? [s(uq, "w2"), ...(lora ? [s(u2, "u2"), s(lb2, "lb2")] : [])] : []),
-  ]);
+      : [null, null, null, null]),
+  ];
+  const w2 = dual ? s(uq, "w2") : null;
+  const lora2 = dual && lora ? [s(u2, "u2"), s(lb2, "lb2")] : [null, null];
+  const p = new Program(gpu);
+  if (c.splits === undefined) {
+    const code = gemmKernel({ ...spec, tileRows: c.tileRows });
+    p.add(code, "gemm", gemmGroups(nCount, rows, c.tileRows), [
+      s(x, "x"),
+      s(wq, "w"),
+      y,
+      { params },
+      ...epilogue,
+      w2,
+      ...lora2,
+    ]);
+  } else {
+    const partials = gpu.storage(c.splits * (dual ? 2 : 1) * rows * nCount * 4, "partials");
+    const code = gemmKernel({ ...spec, tileRows: c.tileRows, split: true });
+    const grid = gemmGroups(nCount, rows, c.tileRows, c.splits);
+    p.add(code, "gemm split", grid, [
+      s(x, "x"),
+      s(wq, "w"),
+      partials,
+      { params },
+      null,
+      null,
+      null,
+      null,
+      null,
+      w2,
+    ]);
+    p.add(gemmReduceKernel(spec), "gemm reduce", gemmReduceGroups(nCount, rows), [
+      null,
+      null,
+      y,
+      { params },
+      ...epilogue,
+      null,
+      ...lora2,
+      partials,
+    ]);
+  }
   const enc = gpu.device.createCommandEncoder();
   const pass = enc.beginComputePass();
   p.encode(pass);
@@ -197,3 +255,116 @@ for (
     });
   }
 }
+
+// The K split: one weight encoding and tile for the plain cases, so they share a kernel.
+for (const [rows, splits] of [[17, 2], [70, 3]]) {
+  Deno.test(`gemm split into ${splits} K slices (Q4_K K=512, ${rows} rows, tile 32) equals the CPU reference`, async () => {
+    const { got, want } = await run({
+      type: GgmlType.Q4_K,
+      k: 512,
+      rows,
+      nCount: 70,
+      nTotal: 100,
+      tileRows: 32,
+      splits,
+    });
+    assertClose(got, want);
+  });
+}
+
+Deno.test("gemm split: bias, accumulate and per-row LoRA on a chunk at nBase of a strided y", async () => {
+  const adapters = Array.from({ length: 70 }, (_, r) => r % 4 - 1);
+  const { got, want } = await run({
+    type: GgmlType.Q4_K,
+    k: 512,
+    rows: 70,
+    nCount: 70,
+    nBase: 30,
+    nTotal: 100,
+    ldy: 130,
+    yOff: 20,
+    tileRows: 32,
+    accumulate: true,
+    bias: true,
+    adapters,
+    splits: 3,
+  });
+  assertClose(got, want);
+});
+
+Deno.test("gemm split with a K step cut short (F32 K=100) equals the CPU reference", async () => {
+  const { got, want } = await run({
+    type: GgmlType.F32,
+    k: 100,
+    rows: 17,
+    nCount: 70,
+    tileRows: 32,
+    splits: 2,
+  });
+  assertClose(got, want);
+});
+
+Deno.test("gemm split gated (Q4_K/Q6_K K=256, 70 rows, mixed LoRA adapters) equals silu(gate) * up of the CPU reference", async () => {
+  const adapters = Array.from({ length: 70 }, (_, r) => (r * 7) % 4 - 1);
+  const { got, want } = await run({
+    type: GgmlType.Q4_K,
+    upType: GgmlType.Q6_K,
+    k: 256,
+    rows: 70,
+    nCount: 70,
+    tileRows: 32,
+    adapters,
+    splits: 4,
+  });
+  assertClose(got, want);
+});
+
+Deno.test("gemm split gives bit-identical results run after run", async () => {
+  const c = {
+    type: GgmlType.Q4_K,
+    k: 512,
+    rows: 70,
+    nCount: 70,
+    nTotal: 100,
+    tileRows: 32,
+    splits: 3,
+  };
+  const first = new Uint32Array((await run(c)).got.buffer);
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(new Uint32Array((await run(c)).got.buffer), first);
+  }
+});
+
+Deno.test("gemmSplits: slices of whole 32-steps, none empty, within the target workgroups and the partials buffer", () => {
+  assert.equal(gemmSplits(4864, 512, 896, 64, true), 1, "enough tiles: no split");
+  assert.equal(gemmSplits(896, 32, 64, 32), 1, "short K: no split");
+  assert.equal(
+    gemmSplits(896, 32, 4864, 32),
+    17,
+    "the FFN down projection at 32 rows: 17 x 9 steps",
+  );
+  for (const rows of [1, 17, 32, 100, 256, 512]) {
+    for (const [n, k] of [[128, 896], [896, 896], [896, 4864], [2048, 11008], [4864, 896]]) {
+      for (const [tm, gated] of [[32, false], [64, true], [128, false], [128, true]] as const) {
+        const splits = gemmSplits(n, rows, k, tm, gated), steps = Math.ceil(k / 32);
+        const [gx, gy] = gemmGroups(n, rows, tm);
+        const what = `${rows} x ${n} x ${k}, tile ${tm}${gated ? ", gated" : ""}`;
+        assert.ok(splits >= 1 && (splits - 1) * Math.ceil(steps / splits) < steps, what);
+        if (splits > 1) {
+          assert.ok(splits * gx * gy <= GEMM_SPLIT_WORKGROUPS * (gated ? 2 : 1), what);
+          assert.ok(splits * rows * n * (gated ? 2 : 1) <= gemmPartialsFloats(512, gated), what);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("gemmTileRows: the largest tile the rows fill, smaller for few outputs with a short K", () => {
+  assert.equal(gemmTileRows(32, 896, 4864), 32);
+  assert.equal(gemmTileRows(100, 896, 4864), 64);
+  assert.equal(gemmTileRows(512, 896, 4864), 128);
+  assert.equal(gemmTileRows(512, 128, 896), 64, "K/V: 128-row tiles leave too few workgroups");
+  assert.equal(gemmTileRows(128, 128, 896), 32);
+  assert.equal(gemmTileRows(512, 4864, 896, true), 64, "enough tiles unsplit, short K");
+  assert.equal(gemmTileRows(512, 11008, 2048, true), 128, "enough tiles unsplit, long K");
+});
