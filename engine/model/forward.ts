@@ -452,38 +452,25 @@ export class ForwardPass {
     const tile = this.#gemmTile(rows, f, gate.cols, true);
     const splits = tile ? gemmSplits(f, rows, gate.cols, tile, true) : 1;
     const params = new Uint32Array([rows, f, 0, f, 0, 0, splits, 0]);
-    if (splits > 1) {
-      this.#splitGemm(p, "gate+up+swiglu", { ...spec, tileRows: tile }, rows, f, splits, [
-        a.xn,
-        gate.chunks[0].buffer,
-        a.h,
-        { params },
-        null,
-        ...lora,
-        up.chunks[0].buffer,
-        ...lora2,
-      ]);
+    const bufs = [
+      norm ? a.x : a.xn,
+      gate.chunks[0].buffer,
+      a.h,
+      { params },
+      null,
+      ...lora,
+      up.chunks[0].buffer,
+      ...lora2,
+    ];
+    if (splits > 1) { // never with a folded norm: that is for steps the matmul takes
+      this.#splitGemm(p, "gate+up+swiglu", { ...spec, tileRows: tile }, rows, f, splits, bufs);
       return;
     }
     const code = tile
       ? gemmKernel({ ...spec, tileRows: tile })
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
     const grid = tile ? gemmGroups(f, rows, tile) : matmulGroups(f, cooperative, gate.cols, f);
-    p.add(
-      code,
-      "gate+up+swiglu",
-      grid,
-      withNorm([
-        norm ? a.x : a.xn,
-        gate.chunks[0].buffer,
-        a.h,
-        { params },
-        null,
-        ...lora,
-        up.chunks[0].buffer,
-        ...lora2,
-      ], norm),
-    );
+    p.add(code, "gate+up+swiglu", grid, withNorm(bufs, norm));
   }
 
   /**
