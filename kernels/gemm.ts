@@ -148,6 +148,23 @@ ${dual ? `var<workgroup> ws2: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;` : ""}
 }
 
 /**
+ * The bindings of a split GEMM's two launches from those of the one-pass GEMM (`oneShot`,
+ * indexed by binding 0-11, null where absent): the split kernel reads x, w and w2 and writes
+ * `partials`; the reduce reads `partials` and everything the epilogue needs (y, params, bias,
+ * LoRA). Generic over what a binding is, so every caller keeps its own buffer type.
+ */
+export function splitGemmBindings<T>(
+  oneShot: readonly (T | null)[],
+  partials: T,
+): { gemm: (T | null)[]; reduce: (T | null)[] } {
+  const b = Array.from({ length: 12 }, (_, i) => oneShot[i] ?? null);
+  return {
+    gemm: [b[0], b[1], partials, b[3], null, null, null, null, null, b[9]],
+    reduce: [null, null, ...b.slice(2, 9), null, ...b.slice(10), partials],
+  };
+}
+
+/**
  * WGSL that sums the K slices of a split GEMM in slice order and applies the epilogue of
  * `spec` (bias, LoRA, store or accumulate; gated: `silu(gate) * up`). Bindings as
  * `gemmKernel` less 0 x and 1 w (and 9 w2), plus 12 the partials, laid out

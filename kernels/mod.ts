@@ -74,4 +74,5 @@ export {
   type GemmSpec,
   gemmSplits,
   gemmTileRows,
+  splitGemmBindings,
 } from "./gemm.ts";

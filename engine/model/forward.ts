@@ -34,6 +34,7 @@ import {
   sampleScratchWords,
   SEQ_PARAM_WORDS,
   SEQ_STATE_WORDS,
+  splitGemmBindings,
   swigluKernel,
 } from "../../kernels/mod.ts";
 import type { Gpu } from "../gpu/mod.ts";
@@ -491,27 +492,14 @@ export class ForwardPass {
       const floats = gemmPartialsFloats(this.limits.maxRows, true);
       this.#act.gemmPartials = this.#gpu.storage(floats * 4, "gemm partials");
     }
-    const partials = this.#act.gemmPartials;
-    const b = [...bufs, ...new Array<null>(12 - bufs.length).fill(null)];
-    const grid = gemmGroups(nCount, rows, spec.tileRows!, splits);
-    const none = [null, null, null, null, null];
-    p.add(gemmKernel({ ...spec, split: true }), label, grid, [
-      b[0],
-      b[1],
-      partials,
-      b[3],
-      ...none,
-      b[9],
-    ]);
-    // The reduce binds what the epilogue reads, and the partials instead of x, w and w2.
-    p.add(gemmReduceKernel(spec), `${label} reduce`, gemmReduceGroups(nCount, rows), [
-      null,
-      null,
-      ...b.slice(2, 9),
-      null,
-      ...b.slice(10),
-      partials,
-    ]);
+    const { gemm, reduce } = splitGemmBindings(bufs, this.#act.gemmPartials);
+    p.add(
+      gemmKernel({ ...spec, split: true }),
+      label,
+      gemmGroups(nCount, rows, spec.tileRows!, splits),
+      gemm,
+    );
+    p.add(gemmReduceKernel(spec), `${label} reduce`, gemmReduceGroups(nCount, rows), reduce);
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   gemmTileRows,
   GgmlType,
   quantize,
+  splitGemmBindings,
 } from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
 import { Program } from "../../engine/model/program.ts";
@@ -125,43 +126,17 @@ async function run(c: Case): Promise<{ got: Float32Array; want: Float32Array }> 
   const w2 = dual ? s(uq, "w2") : null;
   const lora2 = dual && lora ? [s(u2, "u2"), s(lb2, "lb2")] : [null, null];
   const p = new Program(gpu);
+  // The one-pass GEMM's bindings; the split derives its two launches' from them as the engine does.
+  const bindings = [s(x, "x"), s(wq, "w"), y, { params }, ...epilogue, w2, ...lora2];
   if (c.splits === undefined) {
     const code = gemmKernel({ ...spec, tileRows: c.tileRows });
-    p.add(code, "gemm", gemmGroups(nCount, rows, c.tileRows), [
-      s(x, "x"),
-      s(wq, "w"),
-      y,
-      { params },
-      ...epilogue,
-      w2,
-      ...lora2,
-    ]);
+    p.add(code, "gemm", gemmGroups(nCount, rows, c.tileRows), bindings);
   } else {
     const partials = gpu.storage(c.splits * (dual ? 2 : 1) * rows * nCount * 4, "partials");
+    const { gemm, reduce } = splitGemmBindings(bindings, partials);
     const code = gemmKernel({ ...spec, tileRows: c.tileRows, split: true });
-    const grid = gemmGroups(nCount, rows, c.tileRows, c.splits);
-    p.add(code, "gemm split", grid, [
-      s(x, "x"),
-      s(wq, "w"),
-      partials,
-      { params },
-      null,
-      null,
-      null,
-      null,
-      null,
-      w2,
-    ]);
-    p.add(gemmReduceKernel(spec), "gemm reduce", gemmReduceGroups(nCount, rows), [
-      null,
-      null,
-      y,
-      { params },
-      ...epilogue,
-      null,
-      ...lora2,
-      partials,
-    ]);
+    p.add(code, "gemm split", gemmGroups(nCount, rows, c.tileRows, c.splits), gemm);
+    p.add(gemmReduceKernel(spec), "gemm reduce", gemmReduceGroups(nCount, rows), reduce);
   }
   const enc = gpu.device.createCommandEncoder();
   const pass = enc.beginComputePass();
