@@ -106,6 +106,10 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
     foldNormMaxRows: 64, // the prompts' prefills fold too
   });
   try {
+    // The step really is folded: no norm launches before the projections (only the final norm).
+    const { labels } = await m.timeSteps(1, 0);
+    assert.ok(labels.includes("qkv proj") && labels.includes("gate+up+swiglu"), labels.join());
+    assert.ok(!labels.includes("attn norm") && !labels.includes("ffn norm"), labels.join());
     const base = cases.filter((c) => !c.adapter);
     for (const c of base) {
       const logits = await m.lastLogits(c.prompt_ids);
