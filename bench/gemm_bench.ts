@@ -18,6 +18,7 @@ import {
   GgmlType,
   matmulGroups,
   matmulKernel,
+  toGpuLayout,
 } from "../kernels/mod.ts";
 import { acquireGpu } from "../engine/mod.ts";
 import { randomTensor } from "./random_model.ts";
@@ -221,9 +222,12 @@ const partials = gpu.storage(
   "partials",
 );
 for (const s of SHAPES) {
-  const upload = (t: Uint8Array) => gpu.storage(t.byteLength, "w", t);
-  const w = upload(randomTensor(s.type, s.n, s.k, 1));
-  const w2 = s.upType !== undefined ? upload(randomTensor(s.upType, s.n, s.k, 2)) : w;
+  const upload = (type: GgmlType, t: Uint8Array) => {
+    const rows = toGpuLayout(type, s.k, s.n, t);
+    return gpu.storage(rows.byteLength, "w", rows);
+  };
+  const w = upload(s.type, randomTensor(s.type, s.n, s.k, 1));
+  const w2 = s.upType !== undefined ? upload(s.upType, randomTensor(s.upType, s.n, s.k, 2)) : w;
   const x = randomX(Math.max(...ROWS) * s.k);
   const xb = gpu.storage(x.byteLength, "x", x);
   for (const rows of ROWS) {

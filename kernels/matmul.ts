@@ -10,8 +10,8 @@
  * @module
  */
 import type { GgmlType } from "./ggml_types.ts";
-import { rowBytes } from "./ggml_types.ts";
-import { wgslWeightDecoder } from "./dequant.ts";
+import { WEIGHT_ARRAY, wgslWeightDecoder } from "./dequant.ts";
+import { gpuRowBytes } from "./weight_layout.ts";
 
 /** Shape of a matmul kernel: the weight and epilogue (shared with the GEMM), and the schedule. */
 export interface MatmulSpec extends MatmulInterfaceSpec {
@@ -28,16 +28,41 @@ export interface MatmulSpec extends MatmulInterfaceSpec {
 /** Rows of x folded into one pass over a weight row. */
 export const MATMUL_ROW_BLOCK = 8;
 /**
- * Invocations per output feature in the cooperative schedule, from the number of outputs `n`:
- * enough lanes that the whole GPU has ~2^17 invocations in flight (few outputs, like the K/V
- * projections, get 256 lanes each; the vocabulary projection 16), never more lanes than the
- * row has vec4s. A decode step is latency-bound, so parallelism beats fewer lanes' cheaper
- * reductions; a row of K values has K/4 vec4s to share out. Swept on the H200 (docs/research/2026-11-25-h200-decode.md).
+ * Invocations per output feature in the cooperative schedule, from the row length `k` and the
+ * number of outputs `n`. Launches with many outputs (the vocabulary projection) walk rows of a
+ * multiple of 32 values a 32-value chunk per lane per step (`load32`): 4 to 64 lanes, no more than
+ * the row has chunks, and few enough that the launch has at most ~2^17 invocations (4 for the
+ * vocabulary). Other launches go a vec4 per lane per step: enough lanes that the whole GPU has
+ * ~2^17 invocations in flight (few outputs, like the K/V projections, get 256 lanes each), never
+ * more lanes than the row has vec4s. A decode step is latency-bound, so parallelism beats fewer
+ * lanes' cheaper reductions. Swept on the H200 (docs/research/2026-11-25-h200-decode.md).
  */
 export function matmulLanes(k: number, n: number): number {
+  if (chunked(k, n)) {
+    const chunks = k / 32;
+    let lanes = 4;
+    while (lanes < 64 && lanes < chunks && lanes * 2 * n <= CHUNK_INVOCATIONS) lanes *= 2;
+    return lanes;
+  }
   let lanes = 16;
   while (lanes < 256 && lanes * 2 * n <= 1 << 17 && lanes * 4 < k) lanes *= 2;
   return lanes;
+}
+
+/** Invocations a chunked cooperative launch aims for at most (see `matmulLanes`). */
+const CHUNK_INVOCATIONS = 1 << 17;
+
+/**
+ * Fewest outputs for which the cooperative schedule walks chunks. H200, 1-row steps: the
+ * vocabulary projection (151,936 outputs) fell from 141 to 100 us (0.5B Q5_0) and 340 to 288 us
+ * (3B F16), but the per-layer projections ran slower than with vec4 steps (0.5B gate+up 394 ->
+ * 528 us, 3B F16 gate+up 1,396 -> 3,052 us), with 2^17 to 2^21 invocations alike.
+ */
+const CHUNK_MIN_OUTPUTS = 32768;
+
+/** Whether the cooperative schedule walks `n` rows of `k` values in 32-value chunks. */
+function chunked(k: number, n: number): boolean {
+  return k % 32 === 0 && n >= CHUNK_MIN_OUTPUTS;
 }
 
 /** Invocations per workgroup of the cooperative schedule for `lanes` lanes per output. */
@@ -72,7 +97,7 @@ const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
   if (!spec.cooperative) return header + perThreadMain(dual, false, norm);
   const lanes = matmulLanes(k, n);
   return header +
-    cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false, norm, k);
+    cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false, norm, k, n);
 }
 
 /** The part of a weight-times-input kernel that the matmul and the tiled GEMM share. */
@@ -115,11 +140,11 @@ export function matmulInterface(spec: MatmulInterfaceSpec, kernel: string): stri
   return /* wgsl */ `
 const K = ${k}u;
 const NTOT = ${n}u;
-const ROW_BYTES = ${rowBytes(type, k)}u;
+const ROW_BYTES = ${gpuRowBytes(type, k)}u;
 const RMAX = ${Math.max(1, loraRank)}u;
 struct Params { rows: u32, nCount: u32, nBase: u32, ldy: u32, yOff: u32, accumulate: u32, splits: u32, _b: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> w: array<u32>;
+@group(0) @binding(1) var<storage, read> w: ${WEIGHT_ARRAY};
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 ${bias ? "@group(0) @binding(4) var<storage, read> bias: array<f32>;" : ""}
@@ -131,7 +156,7 @@ ${
 @group(0) @binding(8) var<storage, read> lscale: array<f32>;`
       : ""
   }
-${wgslWeightDecoder(type, "w")}
+${wgslWeightDecoder(type, "w", k)}
 ${dual ? dualDeclarations(spec.upType!, k, lora) : ""}
 ${normDeclarations(spec.normEps)}
 
@@ -160,15 +185,15 @@ fn finish(r: u32, n: u32, dotValue: f32) {
 /** Bindings, decoder and epilogue of the gated FFN mode. */
 function dualDeclarations(upType: GgmlType, k: number, lora: boolean): string {
   return /* wgsl */ `
-const ROW_BYTES2 = ${rowBytes(upType, k)}u;
-@group(0) @binding(9) var<storage, read> w2: array<u32>;
+const ROW_BYTES2 = ${gpuRowBytes(upType, k)}u;
+@group(0) @binding(9) var<storage, read> w2: ${WEIGHT_ARRAY};
 ${
     lora
       ? `@group(0) @binding(10) var<storage, read> u2: array<f32>;
 @group(0) @binding(11) var<storage, read> lb2: array<f32>;`
       : ""
   }
-${wgslWeightDecoder(upType, "w2")}
+${wgslWeightDecoder(upType, "w2", k)}
 
 fn loraDelta(r: u32, col: u32, second: bool) -> f32 {
   ${
@@ -282,6 +307,38 @@ function unrolledSteps(dual: boolean, norm: boolean, unroll: number, exact: bool
   return loads.join("") + steps.join("");
 }
 
+/**
+ * The cooperative loop over 32-value chunks: each lane decodes its chunk of the weight row (and
+ * of the up row) once with `load32`, then accumulates it against every row of the block.
+ */
+function chunkSteps(dual: boolean, norm: boolean): string {
+  const quads = [0, 1, 2, 3, 4, 5, 6, 7];
+  const normLoads = norm ? quads.map((q) => `let n${q} = normW[c * 8u + ${q}u];`).join(" ") : "";
+  const dots = quads.map((q) =>
+    (norm
+      ? `let x${q} = x[xb + ${q}u]; ss[j] += dot(x${q}, x${q}); let v${q} = x${q} * n${q};`
+      : `let v${q} = x[xb + ${q}u];`) +
+    ` s += dot(v${q}, wc.q${q});` + (dual ? ` s2 += dot(v${q}, uc.q${q});` : "")
+  ).join("\n            ");
+  return /* wgsl */ `
+      for (var c = lane; c < K / 32u; c += LANES) {
+        let wc = load32_w(rowByte, c);
+        ${dual ? "let uc = load32_w2(rowByte2, c);" : ""}
+        ${normLoads}
+        for (var j = 0u; j < RB; j++) {
+          let r = r0 + j;
+          if (r < p.rows) {
+            let xb = r * (K / 4u) + c * 8u;
+            var s = 0.0;
+            ${dual ? "var s2 = 0.0;" : ""}
+            ${dots}
+            acc[j] += s;
+            ${dual ? "acc2[j] += s2;" : ""}
+          }
+        }
+      }`;
+}
+
 /** `red`: reduction slots, the workgroup size times the row block. */
 function cooperativeMain(
   dual: boolean,
@@ -290,6 +347,7 @@ function cooperativeMain(
   byIndex: boolean,
   norm: boolean,
   k: number,
+  n: number,
   unroll = COOPERATIVE_UNROLL,
 ): string {
   // Reduced values per (row, invocation): the dot (and the up dot), and the row's sum of squares.
@@ -316,9 +374,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
     ${dual ? "var acc2 = array<f32, RB>();" : ""}
     ${norm ? "var ss = array<f32, RB>(); // row sums of squares" : ""}
     if (valid) {
+      ${
+    chunked(k, n) ? chunkSteps(dual, norm) : `
       for (var k0 = lane * 4u; k0 < K; k0 += LANES * ${4 * unroll}u) {
         ${unrolledSteps(dual, norm, unroll, k % (lanes * 4 * unroll) === 0)}
-      }
+      }`
+  }
     }
     for (var j = 0u; j < RB; j++) { ${keep} }
     workgroupBarrier();
@@ -328,19 +389,23 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
       }
       workgroupBarrier();
     }
-    if (valid && lane < RB && r0 + lane < p.rows) {
-      let at = lane * WG + lid.x - lane;
+    // Lane j stores row j of the block (and j + LANES, ... when the block has more rows).
+    for (var j = lane; valid && j < RB && r0 + j < p.rows; j += LANES) {
+      let at = j * WG + lid.x - lane;
       let sc = ${scale};
       ${
     dual
-      ? `finish2(r0 + lane, n, ${slot(0, "at")} * sc, ${slot(1, "at")} * sc);`
-      : `finish(r0 + lane, n, ${slot(0, "at")} * sc);`
+      ? `finish2(r0 + j, n, ${slot(0, "at")} * sc, ${slot(1, "at")} * sc);`
+      : `finish(r0 + j, n, ${slot(0, "at")} * sc);`
   }
     }
     workgroupBarrier();
   }
 }`;
 }
+
+/** `W32(a.q0, ..., a.q7)`: one buffer's decoded chunk as the QKV kernel's common struct. */
+const asW32 = (a: string) => `W32(${[0, 1, 2, 3, 4, 5, 6, 7].map((q) => `${a}.q${q}`).join(", ")})`;
 
 /** Shape of the fused Q, K and V projection. */
 export interface QkvMatmulSpec {
@@ -378,11 +443,11 @@ const WG = ${cooperative ? matmulWorkgroup(lanes) : 64}u;
 const RB = ${rb}u;
 struct Params { rows: u32, nCount: u32, _n: u32, _l: u32, _y: u32, _acc: u32, _a: u32, _b: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> wq: array<u32>;
+@group(0) @binding(1) var<storage, read> wq: ${WEIGHT_ARRAY};
 @group(0) @binding(2) var<storage, read_write> yq: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-@group(0) @binding(9) var<storage, read> wk: array<u32>;
-@group(0) @binding(10) var<storage, read> wv: array<u32>;
+@group(0) @binding(9) var<storage, read> wk: ${WEIGHT_ARRAY};
+@group(0) @binding(10) var<storage, read> wv: ${WEIGHT_ARRAY};
 @group(0) @binding(11) var<storage, read_write> yk: array<f32>;
 @group(0) @binding(12) var<storage, read_write> yv: array<f32>;
 ${
@@ -392,17 +457,30 @@ ${
 @group(0) @binding(14) var<storage, read> bv: array<f32>;`
       : ""
   }
-${wgslWeightDecoder(types[0], "wq")}
-${wgslWeightDecoder(types[1], "wk")}
-${wgslWeightDecoder(types[2], "wv")}
+${wgslWeightDecoder(types[0], "wq", k)}
+${wgslWeightDecoder(types[1], "wk", k)}
+${wgslWeightDecoder(types[2], "wv", k)}
 ${normDeclarations(spec.normEps)}
 
 // Output n of the three weights stacked: Q's rows, then K's, then V's.
 fn load4_w(n: u32, kk: u32) -> vec4<f32> {
-  if (n < NQ) { return load4_wq(n * ${rowBytes(types[0], k)}u, kk); }
-  if (n < NQ + NK) { return load4_wk((n - NQ) * ${rowBytes(types[1], k)}u, kk); }
-  return load4_wv((n - NQ - NK) * ${rowBytes(types[2], k)}u, kk);
+  if (n < NQ) { return load4_wq(n * ${gpuRowBytes(types[0], k)}u, kk); }
+  if (n < NQ + NK) { return load4_wk((n - NQ) * ${gpuRowBytes(types[1], k)}u, kk); }
+  return load4_wv((n - NQ - NK) * ${gpuRowBytes(types[2], k)}u, kk);
 }
+${
+    chunked(k, n)
+      ? `struct W32 { q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>, q4: vec4<f32>, q5: vec4<f32>, q6: vec4<f32>, q7: vec4<f32> }
+fn load32_w(n: u32, c: u32) -> W32 {
+  if (n < NQ) { let a = load32_wq(n * ${gpuRowBytes(types[0], k)}u, c); return ${asW32("a")}; }
+  if (n < NQ + NK) { let a = load32_wk((n - NQ) * ${gpuRowBytes(types[1], k)}u, c); return ${
+        asW32("a")
+      }; }
+  let a = load32_wv((n - NQ - NK) * ${gpuRowBytes(types[2], k)}u, c);
+  return ${asW32("a")};
+}`
+      : ""
+  }
 
 fn finish(r: u32, n: u32, dotValue: f32) {
   if (n < NQ) { yq[r * NQ + n] = dotValue${bias ? " + bq[n]" : ""}; return; }
@@ -412,7 +490,7 @@ fn finish(r: u32, n: u32, dotValue: f32) {
 `;
   const norm = spec.normEps !== undefined;
   if (!cooperative) return header + perThreadMain(false, true, norm);
-  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true, norm, k);
+  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true, norm, k, n);
 }
 
 /**
@@ -481,13 +559,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 export function embedKernel(type: GgmlType, dim: number): string {
   return /* wgsl */ `
 const DIM = ${dim}u;
-const ROW_BYTES = ${rowBytes(type, dim)}u;
+const ROW_BYTES = ${gpuRowBytes(type, dim)}u;
 struct Params { rows: u32, rowBase: u32, rowCount: u32, _c: u32 }
 @group(0) @binding(0) var<storage, read> tokens: array<u32>;
-@group(0) @binding(1) var<storage, read> w: array<u32>;
+@group(0) @binding(1) var<storage, read> w: ${WEIGHT_ARRAY};
 @group(0) @binding(2) var<storage, read_write> x: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-${wgslWeightDecoder(type, "w")}
+${wgslWeightDecoder(type, "w", dim)}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let r = wg.x;

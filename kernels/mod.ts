@@ -59,10 +59,12 @@ export {
   dequantizeRowsParams,
   type DequantizeRowsShape,
   GPU_DECODABLE_TYPES,
+  WEIGHT_ARRAY,
   wgslDequantizeRowsKernel,
   WgslIdentifierError,
   wgslWeightDecoder,
 } from "./dequant.ts";
+export { gpuRowBytes, isPlanar, planeOffsets, toGpuLayout } from "./weight_layout.ts";
 export {
   GEMM_SPLIT_WORKGROUPS,
   GEMM_TILE_N,

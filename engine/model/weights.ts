@@ -1,9 +1,16 @@
 /**
- * Puts a model's tensors on the GPU once, in their file encoding. Matrices larger than the
- * device's binding limit are split by rows into chunks; norms and biases (tiny) become f32.
+ * Puts a model's tensors on the GPU once, in their file encoding (rows rearranged into the GPU
+ * layout of kernels/weight_layout.ts, the same bytes moved). Matrices larger than the device's
+ * binding limit are split by rows into chunks; norms and biases (tiny) become f32.
  * @module
  */
-import { dequantizeRow, type GgmlType, rowBytes } from "../../kernels/mod.ts";
+import {
+  dequantizeRow,
+  type GgmlType,
+  gpuRowBytes,
+  rowBytes,
+  toGpuLayout,
+} from "../../kernels/mod.ts";
 import type { TensorEntry } from "../formats/mod.ts";
 import type { Gpu } from "../gpu/mod.ts";
 import type { ModelConfig } from "./config.ts";
@@ -123,7 +130,10 @@ export async function uploadWeights(
   return { embed, output, outputNorm, layers, bytes, dominantType };
 }
 
-/** Uploads raw encoded rows, split into chunks that each fit one storage binding. */
+/**
+ * Uploads encoded rows in the GPU layout, split into chunks that each fit one storage binding.
+ * `data` is the file's bytes.
+ */
 export function uploadMatrix(
   gpu: Gpu,
   name: string,
@@ -138,11 +148,12 @@ export function uploadMatrix(
       `tensor ${name}: ${data.byteLength} bytes for ${rows} rows of ${rb}`,
     );
   }
-  const rowsPerChunk = Math.max(1, Math.floor(gpu.info.maxStorageBindingBytes / rb));
+  const gpuRow = gpuRowBytes(type, cols);
+  const rowsPerChunk = Math.max(1, Math.floor(gpu.info.maxStorageBindingBytes / gpuRow));
   const chunks: MatrixChunk[] = [];
   for (let start = 0; start < rows; start += rowsPerChunk) {
     const count = Math.min(rowsPerChunk, rows - start);
-    const part = data.subarray(start * rb, (start + count) * rb);
+    const part = toGpuLayout(type, cols, count, data.subarray(start * rb, (start + count) * rb));
     chunks.push({
       buffer: gpu.storage(part.byteLength, name, part),
       rowStart: start,

@@ -19,6 +19,7 @@ import {
   GgmlType,
   quantize,
   splitGemmBindings,
+  toGpuLayout,
 } from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
 import { Program } from "../../engine/model/program.ts";
@@ -123,11 +124,12 @@ async function run(c: Case): Promise<{ got: Float32Array; want: Float32Array }> 
       ? [s(u, "u"), s(lb, "lb"), s(adapters, "adapters"), s(SCALES, "scales")]
       : [null, null, null, null]),
   ];
-  const w2 = dual ? s(uq, "w2") : null;
+  const gpuRows = (t: GgmlType, q: Uint8Array) => toGpuLayout(t, k, nCount, q);
+  const w2 = dual ? s(gpuRows(c.upType!, uq), "w2") : null;
   const lora2 = dual && lora ? [s(u2, "u2"), s(lb2, "lb2")] : [null, null];
   const p = new Program(gpu);
   // The one-pass GEMM's bindings; the split derives its two launches' from them as the engine does.
-  const bindings = [s(x, "x"), s(wq, "w"), y, { params }, ...epilogue, w2, ...lora2];
+  const bindings = [s(x, "x"), s(gpuRows(type, wq), "w"), y, { params }, ...epilogue, w2, ...lora2];
   if (c.splits === undefined) {
     const code = gemmKernel({ ...spec, tileRows: c.tileRows });
     p.add(code, "gemm", gemmGroups(nCount, rows, c.tileRows), bindings);

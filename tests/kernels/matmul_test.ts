@@ -11,12 +11,19 @@ import {
   matmulLanes,
   qkvMatmulKernel,
   quantize,
+  toGpuLayout,
 } from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
 
 const gpu = await acquireGpu();
+
+/** `rows` weight rows of `k` values (file layout) on the GPU in its layout, as the engine has them. */
+function upload(type: GgmlType, k: number, rows: number, bytes: Uint8Array, label: string) {
+  const gpuRows = toGpuLayout(type, k, rows, bytes);
+  return gpu.storage(gpuRows.byteLength, label, gpuRows);
+}
 
 async function run(
   type: GgmlType,
@@ -55,16 +62,16 @@ async function run(
     bias: false,
     loraRank: 0,
     cooperative,
-    rowBlock: rows >= 4 ? 4 : 1,
+    rowBlock: rows >= 8 ? 8 : rows >= 4 ? 4 : 1, // as the engine picks it
     normEps,
   });
   const bindings: (GPUBuffer | { params: Uint32Array } | null)[] = [
     gpu.storage(raw.byteLength, "x", raw),
-    gpu.storage(wq.byteLength, "w", wq),
+    upload(type, k, n, wq, "w"),
     y,
     { params: new Uint32Array([rows, n, 0, n, 0, 0, 0, 0]) },
   ];
-  if (gated) bindings[9] = gpu.storage(uq.byteLength, "u", uq);
+  if (gated) bindings[9] = upload(type, k, n, uq, "u");
   if (normEps !== undefined) bindings[15] = gpu.storage(normW.byteLength, "norm", normW);
   p.add(code, "mm", matmulGroups(n, cooperative, k, n), [...bindings].map((b) => b ?? null));
   const enc = gpu.device.createCommandEncoder();
@@ -76,7 +83,16 @@ async function run(
 }
 
 for (const cooperative of [false, true]) {
-  for (const [type, k] of [[GgmlType.F16, 256], [GgmlType.Q8_0, 2048], [GgmlType.Q4_K, 2048]]) {
+  for (
+    const [type, k] of [
+      [GgmlType.F16, 256],
+      [GgmlType.F16, 100],
+      [GgmlType.Q8_0, 512],
+      [GgmlType.Q4_K, 512],
+      [GgmlType.Q5_0, 256],
+      [GgmlType.Q6_K, 256],
+    ]
+  ) {
     for (const gated of [false, true]) {
       const what = `${cooperative ? "cooperative" : "per-thread"} ${GgmlType[type]} K=${k}` +
         (gated ? " gated" : "");
@@ -128,13 +144,39 @@ for (const n of [4096, 20000]) {
   });
 }
 
-Deno.test("matmul lanes: few outputs get many lanes, many outputs 16, never beyond the row", () => {
+Deno.test("matmul lanes: many outputs walk chunks with 4 lanes; others vec4s with 16-256", () => {
+  assert.equal(matmulLanes(896, 151936), 4); // the vocabulary projection, in chunks
+  assert.equal(matmulLanes(64, 40000), 4);
   assert.equal(matmulLanes(896, 128), 256);
   assert.equal(matmulLanes(128, 4096), 32); // a 128-long row has 32 vec4s
   assert.equal(matmulLanes(4864, 896), 128);
-  assert.equal(matmulLanes(896, 151936), 16);
-  assert.equal(matmulLanes(128, 20000), 16);
+  assert.equal(matmulLanes(896, 4864), 16);
+  assert.equal(matmulLanes(100, 128), 32); // 25 vec4s
 });
+
+// 32,768 outputs: the chunked cooperative loop (load32), as the vocabulary projection runs.
+for (
+  const [type, k, rows, gated, norm] of [
+    [GgmlType.Q8_0, 128, 3, false, false],
+    [GgmlType.Q5_0, 128, 3, false, false],
+    [GgmlType.F16, 128, 3, false, false],
+    [GgmlType.Q6_K, 256, 3, false, false],
+    [GgmlType.Q4_K, 256, 3, false, false],
+    // A block of 8 rows over 4 lanes: each lane stores two of the block's rows.
+    [GgmlType.Q8_0, 128, 9, true, true],
+  ] as const
+) {
+  const what = `${GgmlType[type]} K=${k}, ${rows} rows${gated ? ", gated" : ""}` +
+    (norm ? ", RMSNorm folded" : "");
+  Deno.test(`matmul in chunks over 32,768 outputs (${what}) equals the CPU reference`, async () => {
+    assert.equal(matmulLanes(k, 32768), 4);
+    const { got, want } = await run(type, k, 32768, rows, true, gated, norm ? 1e-6 : undefined);
+    for (let i = 0; i < want.length; i++) {
+      const tol = 1e-3 * (1 + Math.abs(want[i]));
+      if (!(Math.abs(got[i] - want[i]) <= tol)) assert.fail(`${i}: ${got[i]} vs ${want[i]}`);
+    }
+  });
+}
 
 for (const [cooperative, norm] of [[false, false], [true, false], [true, true]]) {
   const what = `${cooperative ? "cooperative" : "per-thread"}${norm ? ", RMSNorm folded in" : ""}`;
@@ -162,7 +204,7 @@ for (const [cooperative, norm] of [[false, false], [true, false], [true, true]])
       matmulGroups(total, cooperative, k, total),
       [
         gpu.storage(raw.byteLength, "x", raw),
-        gpu.storage(ws[0].byteLength, "wq", ws[0]),
+        upload(types[0], k, outs[0], ws[0], "wq"),
         ys[0],
         { params: new Uint32Array([rows, total, 0, 0, 0, 0, 0, 0]) },
         gpu.storage(outs[0] * 4, "bq", biases[0]),
@@ -170,8 +212,8 @@ for (const [cooperative, norm] of [[false, false], [true, false], [true, true]])
         null,
         null,
         null,
-        gpu.storage(ws[1].byteLength, "wk", ws[1]),
-        gpu.storage(ws[2].byteLength, "wv", ws[2]),
+        upload(types[1], k, outs[1], ws[1], "wk"),
+        upload(types[2], k, outs[2], ws[2], "wv"),
         ys[1],
         ys[2],
         gpu.storage(outs[1] * 4, "bk", biases[1]),
