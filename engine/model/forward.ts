@@ -736,13 +736,11 @@ export class ForwardPass {
  * Rows from which the GPU schedule uses the tiled GEMM (prefill chunks) instead of the matmul,
  * which re-decodes each weight row per 8 rows. H200 (bench/gemm_bench.ts, 0.5B Q5_0/Q6_K shapes,
  * docs/research/2026-11-25-gemm-split-k.md), at 32 rows the GEMM with its K split against the
- * matmul: Q 13 vs 43 us, K/V 13 vs 26, gate+up 49 vs 164, down 33 vs 141. At 16 rows the matmul
- * took 22, 14, 83 and 66 us, and a 16-row step in 32-row tiles should cost the GEMM about what
- * 32 rows do, so 16 may now pay as well; unmeasured. End to end, 16-stream decode fell from
- * 1,752 to 1,467 tok/s when the GEMM, before the split, took its 16-row steps (they also lose
- * the fused Q/K/V launch), so decode batches stay below.
+ * matmul: Q 13 vs 43 us, K/V 13 vs 26, gate+up 49 vs 164, down 33 vs 141. End to end (H200, 0.5B
+ * Q4_K_M, 16 streams after a 64-token prompt), 16-row steps in the GEMM's 32-row tiles decode
+ * 2,883 tok/s against 2,009 in the matmul, though they lose the fused Q/K/V launch.
  */
-const GEMM_MIN_ROWS = 32;
+const GEMM_MIN_ROWS = 16;
 
 /** `bindings` with a folded RMSNorm's weight at binding 15 (see `MatmulInterfaceSpec.normEps`). */
 function withNorm(
