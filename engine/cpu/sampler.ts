@@ -105,22 +105,11 @@ export class TokenSampler {
     for (let i = 0; i < logits.length; i++) if (logits[i] >= floor) ids.push(i);
     const w = (i: number) => Math.exp((logits[i] - mx) / t);
     let thr = -Infinity;
-    if (topK > 0 || topP < 1) {
-      ids.sort((a, b) => logits[b] - logits[a] || a - b);
-      if (topK > 0 && topK < ids.length) thr = logits[ids[topK - 1]];
-      if (topP < 1) {
-        let zk = 0, cum = 0;
-        for (const i of ids) if (logits[i] >= thr) zk += w(i);
-        for (const i of ids) {
-          if (logits[i] < thr) break;
-          cum += w(i);
-          if (cum >= topP * zk) {
-            thr = Math.max(thr, logits[i]);
-            break;
-          }
-        }
-      }
+    if (topK > 0 && topK < ids.length) {
+      const top = topK <= TOP_K_BY_INSERTION ? topIds(logits, topK) : byLogit(logits, ids);
+      thr = logits[top[topK - 1]];
     }
+    if (topP < 1) thr = Math.max(thr, topPThreshold(logits, ids, thr, topP, w));
     ids = ids.filter((i) => logits[i] >= thr && w(i) >= minP);
     let z = 0;
     for (const i of ids) z += w(i);
@@ -131,6 +120,47 @@ export class TokenSampler {
     }
     return ids[ids.length - 1];
   }
+}
+
+/** Top-k up to this k selects by insertion (one pass); larger k sorts the candidates. */
+const TOP_K_BY_INSERTION = 64;
+
+/** `ids` sorted by logit, best first, lower id first on ties. */
+function byLogit(logits: Float32Array, ids: number[]): number[] {
+  return [...ids].sort((a, b) => logits[b] - logits[a] || a - b);
+}
+
+/**
+ * The logit of the token where the cumulative weight of the tokens at or above `thr` (most
+ * likely first) reaches `topP` of their total. Only tokens heavy enough to matter are sorted:
+ * the weight floor drops a thousandfold until the tokens above it hold `topP` of the mass.
+ */
+function topPThreshold(
+  logits: Float32Array,
+  ids: number[],
+  thr: number,
+  topP: number,
+  w: (i: number) => number,
+): number {
+  const survivors = ids.filter((i) => logits[i] >= thr);
+  let total = 0;
+  for (const i of survivors) total += w(i);
+  let heavy = survivors;
+  for (let floor = 1e-2; floor > 1e-30; floor *= 1e-3) {
+    const sub = survivors.filter((i) => w(i) >= floor);
+    let mass = 0;
+    for (const i of sub) mass += w(i);
+    if (mass >= topP * total) {
+      heavy = sub;
+      break;
+    }
+  }
+  let cum = 0;
+  for (const i of byLogit(logits, heavy)) {
+    cum += w(i);
+    if (cum >= topP * total) return logits[i];
+  }
+  return thr;
 }
 
 function applyMask(logits: Float32Array, mask: Uint32Array): void {
