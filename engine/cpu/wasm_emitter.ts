@@ -133,6 +133,7 @@ export const op = {
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
+  i32Or: [0x72],
   i32Shl: [0x74],
   i32ShrU: [0x76],
   f32Add: [0x92],
@@ -160,4 +161,51 @@ export const op = {
 /** Concatenates instruction fragments. */
 export function code(...parts: (readonly number[])[]): number[] {
   return parts.flat();
+}
+
+/** The params and locals of a function being written; each call returns the new index. */
+export class Frame {
+  params: Val[] = [];
+  locals: Val[] = [];
+  param(t: Val): number {
+    this.params.push(t);
+    return this.params.length - 1;
+  }
+  local(t: Val): number {
+    this.locals.push(t);
+    return this.params.length + this.locals.length - 1;
+  }
+}
+
+/** `local -= 1`, then loop again (branch to the enclosing loop) while it is not zero. */
+export function countDown(local: number): number[] {
+  return code(
+    op.localGet(local),
+    op.i32Const(1),
+    op.i32Sub,
+    op.localTee(local),
+    op.brIf(0),
+  );
+}
+
+/** `local += n` for an i32 local. */
+export function bump(local: number, n: number): number[] {
+  return code(op.localGet(local), op.i32Const(n), op.i32Add, op.localSet(local));
+}
+
+/** Pushes the horizontal sum of a f32x4 local. */
+export function hsum(v: number): number[] {
+  return code(
+    op.localGet(v),
+    op.f32x4ExtractLane(0),
+    op.localGet(v),
+    op.f32x4ExtractLane(1),
+    op.f32Add,
+    op.localGet(v),
+    op.f32x4ExtractLane(2),
+    op.localGet(v),
+    op.f32x4ExtractLane(3),
+    op.f32Add,
+    op.f32Add,
+  );
 }
