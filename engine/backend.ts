@@ -1,7 +1,7 @@
 /**
  * Which backend runs a model: the GPU (WebGPU) or the CPU (WebAssembly SIMD). `auto` takes the
  * GPU only when WebGPU offers a hardware adapter: on a software adapter (llvmpipe, CI and
- * GPU-less machines) the CPU backend decodes ~19x faster (docs/decisions/0008-cpu-backend.md).
+ * GPU-less machines) the CPU backend decodes ~36x faster (docs/decisions/0008-cpu-backend.md).
  * @module
  */
 import { acquireGpu, type Gpu } from "./gpu/mod.ts";
