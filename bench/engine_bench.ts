@@ -1,10 +1,17 @@
 /**
  * Engine speed, measured the way llama-bench reports it: prefill tokens/s on an N-token prompt,
  * decode tokens/s over M generated tokens (end-of-turn ignored), time to first token, and peak
- * GPU bytes, for batch 1 or B concurrent streams, optionally each on its own LoRA adapter.
+ * GPU bytes, for batch 1 or B concurrent streams, optionally each on its own LoRA adapter, on
+ * whichever backend the loader chose (or `load.backend` asked for).
  * @module
  */
-import { type GpuModel, loadModel, type LoadOptions, type SamplingParams } from "../engine/mod.ts";
+import {
+  GpuModel,
+  type LoadedModel,
+  loadModel,
+  type LoadOptions,
+  type SamplingParams,
+} from "../engine/mod.ts";
 import { GgmlType, writeGguf } from "./bench_deps.ts";
 
 /** What to measure. */
@@ -29,6 +36,8 @@ export interface EngineBenchOptions {
 /** One measurement. */
 export interface EngineBenchResult {
   model: string;
+  /** The backend that ran: "gpu" (WebGPU) or "cpu" (WebAssembly SIMD). */
+  backend: "gpu" | "cpu";
   device: string;
   quantization: string;
   parameters: number;
@@ -111,7 +120,8 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
     const decoded = results.reduce((s, r) => s + r.ids.length - 1, 0);
     return {
       model: o.model,
-      device: m.gpu.info.description,
+      backend: m instanceof GpuModel ? "gpu" : "cpu",
+      device: m instanceof GpuModel ? m.gpu.info.description : m.device,
       quantization: m.info.quantization,
       parameters: m.info.parameters,
       batch,
@@ -122,7 +132,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
       prefill_tok_s: promptTokens / (median(pre) / 1000),
       decode_tok_s: decoded / (wall / 1000),
       ttft_ms: median(ttft),
-      peak_gpu_bytes: m.gpu.peakBytes,
+      peak_gpu_bytes: m instanceof GpuModel ? m.gpu.peakBytes : 0,
     };
   } finally {
     m.close();
@@ -130,7 +140,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
 }
 
 /** Loads `n` random rank-16 LoRA adapters (GGUF, all projections) and returns their names. */
-async function loadRandomAdapters(m: GpuModel, n: number): Promise<string[]> {
+async function loadRandomAdapters(m: LoadedModel, n: number): Promise<string[]> {
   const names: string[] = [];
   const c = m.config;
   const q = c.heads * c.headDim, kv = c.kvHeads * c.headDim, r = 16;

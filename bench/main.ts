@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { LoadOptions, SamplingParams } from "../engine/mod.ts";
+import { type Backend, BACKENDS, type LoadOptions, type SamplingParams } from "../engine/mod.ts";
 import { type EngineBenchResult, runEngineBench } from "./engine_bench.ts";
 import { type RandomQuant, SHAPES, writeRandomModel } from "./random_model.ts";
 
@@ -15,6 +15,9 @@ Usage: synapse bench [--model FILE|DIR|default] [options]
 
 Options:
   --model M            GGUF file, HF folder, or "default" (default: default)
+  --backend B          auto|gpu|cpu (default auto: the GPU unless WebGPU's adapter is
+                       missing or a software one such as llvmpipe); the JSON says which ran
+  --threads N          CPU backend: threads for the logits projection (default: the cores)
   --random SHAPE:QUANT random-init model instead: SHAPE qwen2.5-0.5b|qwen2.5-3b,
                        QUANT F16|Q8_0|Q4_K_M (written to a temporary file)
   --layers N           with --random: override the layer count (per-layer cost studies)
@@ -43,6 +46,8 @@ export async function benchMain(
     args: argv,
     options: {
       model: { type: "string", default: "default" },
+      backend: { type: "string", default: "auto" },
+      threads: { type: "string" },
       random: { type: "string" },
       layers: { type: "string" },
       "prompt-tokens": { type: "string", default: "512" },
@@ -85,13 +90,18 @@ export async function benchMain(
     await writeRandomModel(temp, chosen, quant as RandomQuant, await defaultModelBytes());
     model = temp;
   }
-  const load: LoadOptions = {};
+  if (!BACKENDS.includes(values.backend as Backend)) {
+    throw new Error(`--backend takes ${BACKENDS.join("|")}, got ${values.backend}`);
+  }
+  const load: LoadOptions = { backend: values.backend as Backend };
+  if (values.threads) load.threads = int("threads", values.threads, 1);
   if (values["gemm-min-rows"]) load.gemmMinRows = int("gemm-min-rows", values["gemm-min-rows"], 1);
   if (values["steps-per-submit"]) {
     load.stepsPerSubmit = int("steps-per-submit", values["steps-per-submit"], 1);
   }
   try {
     if (values.profile) {
+      if (load.backend === "cpu") throw new Error("--profile times GPU kernels; it needs the GPU");
       const { formatProfile, profileModel } = await import("./profile.ts");
       const prof = await profileModel(model, load);
       if (values.json) print(JSON.stringify({ model: values.random ?? model, profile: prof }));
@@ -149,10 +159,22 @@ function samplingOf(
 
 function table(r: EngineBenchResult): string {
   const rows = [
-    ["model", "quant", "device", "batch", "adapters", "pp t/s", "tg t/s", "ttft ms", "GPU MiB"],
+    [
+      "model",
+      "quant",
+      "backend",
+      "device",
+      "batch",
+      "adapters",
+      "pp t/s",
+      "tg t/s",
+      "ttft ms",
+      "GPU MiB",
+    ],
     [
       r.model,
       r.quantization,
+      r.backend,
       r.device,
       String(r.batch),
       String(r.adapters),

@@ -4,7 +4,7 @@
  * a pass of its own with timestamp queries.
  * @module
  */
-import { loadModel, type LoadOptions } from "../engine/mod.ts";
+import { type GpuModel, loadModel, type LoadOptions } from "../engine/mod.ts";
 
 /** GPU time of one kernel label within a step. */
 export interface KernelTime {
@@ -30,7 +30,7 @@ export interface ChainProfile {
  * keeps the back-to-back launches of a real step, where kernels are latency-bound.
  */
 async function chainProfile(
-  m: Awaited<ReturnType<typeof loadModel>>,
+  m: GpuModel,
   rows: number,
   position: number,
   steps: number,
@@ -56,7 +56,7 @@ export async function profileModel(model: string, load: LoadOptions = {}): Promi
   chains: ChainProfile[];
   prefill: KernelTime[];
 }> {
-  const m = await loadModel(model, load);
+  const m = await loadModel(model, { ...load, backend: "gpu" });
   try {
     const ids = (n: number) => Array.from({ length: n }, (_, i) => 1000 + i);
     await m.profileStep(ids(1)); // compiles everything once

@@ -1,9 +1,11 @@
 /**
  * `loadModel(spec)`: from a GGUF file, an HF-layout folder (config.json + safetensors), or
- * "default" (the embedded tiny model) to a `Model` on the GPU.
+ * "default" (the embedded tiny model) to a `Model` on the GPU or the CPU.
  * @module
  */
-import { acquireGpu, type Gpu } from "./gpu/mod.ts";
+import type { Gpu } from "./gpu/mod.ts";
+import { type Backend, resolveBackend } from "./backend.ts";
+import { type CpuModel, loadCpuModel } from "./cpu/mod.ts";
 import {
   type ByteSource,
   type GgufFile,
@@ -25,10 +27,20 @@ import {
 import { GpuModel, type TextCodec } from "./model/model.ts";
 import { uploadWeights } from "./model/weights.ts";
 
+/** A model as `loadModel` returns it: on the GPU or on the CPU. */
+export type LoadedModel = GpuModel | CpuModel;
+
 /** Options for `loadModel`. */
 export interface LoadOptions {
-  /** Device to load onto (one is acquired when absent). */
+  /**
+   * Where to run: `gpu` (WebGPU), `cpu` (WebAssembly SIMD), or `auto` (default): the GPU when
+   * WebGPU offers a hardware adapter, else the CPU (see engine/backend.ts).
+   */
+  backend?: Backend;
+  /** Device to load onto (one is acquired when absent); with `auto`, implies the GPU. */
   gpu?: Gpu;
+  /** CPU backend: threads for the large projections (default: the cores, at most 8). */
+  threads?: number;
   /** Most tokens per sequence (default: min(model's, 4096)). */
   contextLength?: number;
   /** Concurrent sequences (default 8). */
@@ -63,15 +75,23 @@ export interface LoadOptions {
  */
 const PREFILL_ROWS = 512;
 
-/** Builds a model from tensors in canonical names. */
+/** Builds a model from tensors in canonical names, on the backend `options` choose. */
 export async function modelFromTensors(
   name: string,
   config: ModelConfig,
   tensors: ReadonlyMap<string, TensorEntry>,
   codec: TextCodec,
   options: LoadOptions = {},
-): Promise<GpuModel> {
-  const gpu = options.gpu ?? await acquireGpu();
+): Promise<LoadedModel> {
+  const target = await resolveBackend(options.backend, options.gpu);
+  if (target.backend === "cpu") {
+    return await loadCpuModel(name, config, tensors, codec, {
+      contextLength: options.contextLength,
+      threads: options.threads,
+      onProgress: options.onProgress,
+    });
+  }
+  const gpu = target.gpu;
   const weights = await uploadWeights(gpu, config, tensors, options.onProgress);
   let parameters = 0;
   for (const t of tensors.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
@@ -115,8 +135,9 @@ export async function openGgufModel(source: ByteSource): Promise<{
 }
 
 /**
- * Loads a model onto the GPU. `spec` is a GGUF file, an HF-layout folder (config.json,
- * safetensors, tokenizer.json), or "default" for the embedded tiny model.
+ * Loads a model onto the GPU or the CPU (`options.backend`, default `auto`). `spec` is a GGUF
+ * file, an HF-layout folder (config.json, safetensors, tokenizer.json), or "default" for the
+ * embedded tiny model.
  *
  * @example
  * ```ts ignore
@@ -127,7 +148,16 @@ export async function openGgufModel(source: ByteSource): Promise<{
  * console.log(model.decode((await stream.result).ids));
  * ```
  */
-export async function loadModel(spec: string, options: LoadOptions = {}): Promise<GpuModel> {
+export function loadModel(
+  spec: string,
+  options: LoadOptions & { backend: "gpu" },
+): Promise<GpuModel>;
+export function loadModel(
+  spec: string,
+  options: LoadOptions & { backend: "cpu" },
+): Promise<CpuModel>;
+export function loadModel(spec: string, options?: LoadOptions): Promise<LoadedModel>;
+export async function loadModel(spec: string, options: LoadOptions = {}): Promise<LoadedModel> {
   if (spec === DEFAULT_MODEL_NAME) {
     return await loadGguf("default", memorySource(await defaultModelBytes(), "default"), options);
   }
@@ -146,7 +176,11 @@ export async function loadModel(spec: string, options: LoadOptions = {}): Promis
   return await loadGguf(name, await openFileSource(spec), options);
 }
 
-async function loadGguf(name: string, source: ByteSource, options: LoadOptions): Promise<GpuModel> {
+async function loadGguf(
+  name: string,
+  source: ByteSource,
+  options: LoadOptions,
+): Promise<LoadedModel> {
   try {
     const { gguf, config } = await openGgufModel(source);
     const codec = options.codec ?? Tokenizer.fromGgufMetadata(gguf.metadata);

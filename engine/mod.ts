@@ -1,6 +1,7 @@
 /**
  * The engine: load a model (GGUF, HF safetensors folder, or the embedded default), tokenize,
- * render chat templates, generate on the GPU with a per-request LoRA adapter, and embed.
+ * render chat templates, generate on the GPU or the CPU with a per-request LoRA adapter, and
+ * embed.
  * @module
  */
 export type {
@@ -16,7 +17,15 @@ export type {
   TokenConstraint,
   TokenEvent,
 } from "./types.ts";
-export { loadModel, type LoadOptions, modelFromTensors, openHfFolder } from "./load.ts";
+export {
+  type LoadedModel,
+  loadModel,
+  type LoadOptions,
+  modelFromTensors,
+  openHfFolder,
+} from "./load.ts";
+export { type AdapterKind, autoBackend, type Backend, BACKENDS, probeAdapter } from "./backend.ts";
+export { CpuMemoryError, CpuModel, CpuWeightError } from "./cpu/mod.ts";
 export { GenerateError, GpuModel, type TextCodec } from "./model/model.ts";
 export { type ModelConfig, ModelConfigError } from "./model/config.ts";
 export { DEFAULT_MODEL_NAME } from "./default_model/mod.ts";

@@ -44,6 +44,7 @@ export { QUANTIZABLE_TYPES, quantize } from "./quantize_ref.ts";
 export {
   bf16BitsToF32,
   f16BitsToF32,
+  f16DecodeTable,
   f32ToBf16Bits,
   f32ToF16Bits,
   f32ToF16BitsCeil,

@@ -21,6 +21,7 @@ import { Sequence } from "./sequence.ts";
 import type { ModelWeights } from "./weights.ts";
 import { ggmlTypeName } from "../../kernels/mod.ts";
 import { GenerateError } from "./errors.ts";
+import { checkRequest } from "./request_check.ts";
 
 export { GenerateError };
 
@@ -162,29 +163,7 @@ export class GpuModel implements Model {
 
   /** Validates a request (prompt, ids, sampling values) and returns its token budget. */
   #checkRequest(req: GenerateRequest): number {
-    const n = req.promptIds.length;
-    const ctx = this.info.contextLength;
-    if (n === 0) throw new GenerateError("the prompt is empty");
-    if (n >= ctx) {
-      throw new GenerateError(`the prompt has ${n} tokens; the context holds ${ctx}`);
-    }
-    for (const id of req.promptIds) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) {
-        throw new GenerateError(`token id ${id} is outside the vocabulary`);
-      }
-    }
-    const sp = req.sampling ?? {};
-    if (sp.repetitionPenalty !== undefined && !(sp.repetitionPenalty > 0)) {
-      throw new GenerateError("repetitionPenalty must be > 0");
-    }
-    for (const [k, v] of Object.entries(sp)) {
-      if (v !== undefined && !Number.isFinite(v)) {
-        throw new GenerateError(`${k} must be a finite number`);
-      }
-    }
-    const max = req.maxTokens ?? ctx - n;
-    if (!Number.isInteger(max) || max < 1) throw new GenerateError("maxTokens must be >= 1");
-    return Math.min(max, ctx - n);
+    return checkRequest(req, this.config.vocabSize, this.info.contextLength);
   }
 
   /**

@@ -1,11 +1,12 @@
 /**
  * The engine against HF transformers' float32 outputs for the fixture (golden.json): identical
  * prompt ids, top-5 logits within 2e-3, identical greedy continuations, for the base model and
- * all three LoRA specialists, raw and chat.
+ * all three LoRA specialists, raw and chat, on every backend.
  */
 import assert from "node:assert/strict";
-import { type GpuModel, loadModel } from "../../engine/mod.ts";
+import { type Backend, type LoadedModel, loadModel } from "../../engine/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
+import { ENGINE_BACKENDS } from "./backends.ts";
 
 interface GoldenCase {
   adapter: string | null;
@@ -20,21 +21,25 @@ interface GoldenCase {
 
 const cases: GoldenCase[] = JSON.parse(await Deno.readTextFile(`${FIXTURE_DIR}/golden.json`));
 const ADAPTERS = ["math", "geography", "lists"];
-let shared: Promise<GpuModel> | null = null;
+const shared = new Map<Backend, Promise<LoadedModel>>();
 
-function model(): Promise<GpuModel> {
-  shared ??= (async () => {
-    const m = await loadModel(FIXTURE_DIR);
-    for (const a of ADAPTERS) await m.loadAdapter(a, `${FIXTURE_DIR}/adapters/${a}`);
-    return m;
-  })();
-  return shared;
+function model(backend: Backend): Promise<LoadedModel> {
+  let m = shared.get(backend);
+  if (!m) {
+    m = (async () => {
+      const m = await loadModel(FIXTURE_DIR, { backend });
+      for (const a of ADAPTERS) await m.loadAdapter(a, `${FIXTURE_DIR}/adapters/${a}`);
+      return m;
+    })();
+    shared.set(backend, m);
+  }
+  return m;
 }
 
 const TOLERANCE = 2e-3;
 
 Deno.test("golden: chat prompts render and tokenize exactly as HF does", async () => {
-  const m = await model();
+  const m = await model("cpu");
   for (const c of cases) {
     if (c.chat) {
       const rendered = m.renderChat([{ role: "user", content: c.input }], {
@@ -47,27 +52,32 @@ Deno.test("golden: chat prompts render and tokenize exactly as HF does", async (
   }
 });
 
-for (const c of cases) {
-  const label = `${c.adapter ?? "base"} ${c.chat ? "chat" : "raw"} ${JSON.stringify(c.input)}`;
-  Deno.test(`golden: ${label}: top-5 logits within ${TOLERANCE} and greedy ids identical`, async () => {
-    const m = await model();
-    const logits = await m.lastLogits(c.prompt_ids, c.adapter);
-    c.top5_ids.forEach((id, i) => {
-      const diff = Math.abs(logits[id] - c.top5_logits[i]);
-      assert.ok(diff <= TOLERANCE, `logit of token ${id}: ${logits[id]} vs ${c.top5_logits[i]}`);
+for (const backend of ENGINE_BACKENDS) {
+  for (const c of cases) {
+    const label = `${backend}: ${c.adapter ?? "base"} ${c.chat ? "chat" : "raw"} ${
+      JSON.stringify(c.input)
+    }`;
+    Deno.test(`golden ${label}: top-5 logits within ${TOLERANCE} and greedy ids identical`, async () => {
+      const m = await model(backend);
+      const logits = await m.lastLogits(c.prompt_ids, c.adapter);
+      c.top5_ids.forEach((id, i) => {
+        const diff = Math.abs(logits[id] - c.top5_logits[i]);
+        assert.ok(diff <= TOLERANCE, `logit of token ${id}: ${logits[id]} vs ${c.top5_logits[i]}`);
+      });
+      const r = await m.generate({
+        promptIds: c.prompt_ids,
+        adapter: c.adapter,
+        maxTokens: c.greedy_ids.length,
+      }).result;
+      assert.deepEqual(r.ids, c.greedy_ids);
     });
-    const r = await m.generate({
-      promptIds: c.prompt_ids,
-      adapter: c.adapter,
-      maxTokens: c.greedy_ids.length,
-    }).result;
-    assert.deepEqual(r.ids, c.greedy_ids);
-  });
+  }
 }
 
 Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) gives the same logits and ids", async () => {
   // gemmMinRows 3: every prompt's prefill takes the GEMM, decode steps (1-2 rows) the matmul.
   const m = await loadModel(FIXTURE_DIR, {
+    backend: "gpu",
     cooperativeMatmul: true,
     gemmMinRows: 3,
     maxSequences: 2,
@@ -101,6 +111,7 @@ Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) 
 Deno.test("golden: the GPU schedule with no adapter resident (norms folded into the matmuls) matches", async () => {
   // Without adapters, steps under the GEMM's row threshold fold each RMSNorm into the projections.
   const m = await loadModel(FIXTURE_DIR, {
+    backend: "gpu",
     cooperativeMatmul: true,
     maxSequences: 2,
     foldNormMaxRows: 64, // the prompts' prefills fold too
@@ -125,14 +136,16 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
   }
 });
 
-Deno.test("golden: concurrent generations on different adapters equal the sequential ones", async () => {
-  const m = await model();
-  const chat = cases.filter((c) => c.chat);
-  const results = await Promise.all(
-    chat.map((c) =>
-      m.generate({ promptIds: c.prompt_ids, adapter: c.adapter, maxTokens: c.greedy_ids.length })
-        .result
-    ),
-  );
-  results.forEach((r, i) => assert.deepEqual(r.ids, chat[i].greedy_ids, chat[i].input));
-});
+for (const backend of ENGINE_BACKENDS) {
+  Deno.test(`golden ${backend}: concurrent generations on different adapters equal the sequential ones`, async () => {
+    const m = await model(backend);
+    const chat = cases.filter((c) => c.chat);
+    const results = await Promise.all(
+      chat.map((c) =>
+        m.generate({ promptIds: c.prompt_ids, adapter: c.adapter, maxTokens: c.greedy_ids.length })
+          .result
+      ),
+    );
+    results.forEach((r, i) => assert.deepEqual(r.ids, chat[i].greedy_ids, chat[i].input));
+  });
+}

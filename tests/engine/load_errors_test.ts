@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { loadModel, ModelConfigError, ModelFormatError } from "../../engine/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
+import { ENGINE_BACKENDS } from "./backends.ts";
 
 Deno.test("loadModel: a missing path names the path", async () => {
   await assert.rejects(
@@ -63,29 +64,31 @@ Deno.test("loadAdapter: a folder without weights and a model file (not a LoRA) a
   }
 });
 
-Deno.test("generate: non-finite logits end the generation with an error, not garbage tokens", async () => {
-  const { writeRandomModel } = await import("../../bench/random_model.ts");
-  const { defaultModelBytes } = await import("../../engine/default_model/mod.ts");
-  const path = await Deno.makeTempFile({ suffix: ".gguf" });
-  const shape = {
-    name: "nan",
-    hidden: 64,
-    layers: 1,
-    heads: 2,
-    kvHeads: 1,
-    ffn: 128,
-    vocab: 151936,
-    tied: true,
-  };
-  await writeRandomModel(path, shape, "F16", await defaultModelBytes(), {
-    "output_norm.weight": NaN,
+for (const backend of ENGINE_BACKENDS) {
+  Deno.test(`generate (${backend}): non-finite logits end the generation with an error, not garbage tokens`, async () => {
+    const { writeRandomModel } = await import("../../bench/random_model.ts");
+    const { defaultModelBytes } = await import("../../engine/default_model/mod.ts");
+    const path = await Deno.makeTempFile({ suffix: ".gguf" });
+    const shape = {
+      name: "nan",
+      hidden: 64,
+      layers: 1,
+      heads: 2,
+      kvHeads: 1,
+      ffn: 128,
+      vocab: 151936,
+      tied: true,
+    };
+    await writeRandomModel(path, shape, "F16", await defaultModelBytes(), {
+      "output_norm.weight": NaN,
+    });
+    const m = await loadModel(path, { backend });
+    try {
+      const s = m.generate({ promptIds: [1, 2, 3], maxTokens: 4 });
+      await assert.rejects(s.result, /non-finite logits/);
+    } finally {
+      m.close();
+      await Deno.remove(path);
+    }
   });
-  const m = await loadModel(path);
-  try {
-    const s = m.generate({ promptIds: [1, 2, 3], maxTokens: 4 });
-    await assert.rejects(s.result, /non-finite logits/);
-  } finally {
-    m.close();
-    await Deno.remove(path);
-  }
-});
+}

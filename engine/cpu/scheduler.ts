@@ -1,0 +1,123 @@
+/**
+ * The CPU backend's scheduler: every running generation advances one step per round (a prefill
+ * chunk, or one decode token), in turn, so concurrent requests all progress and a long prompt
+ * cannot starve the others; between rounds the event loop runs (streams, aborts, HTTP).
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import type { LoraWeights } from "../lora/mod.ts";
+import { GenerateError, type Sequence } from "../model/mod.ts";
+import type { FinishReason } from "../types.ts";
+import type { CpuForward } from "./forward.ts";
+import { KvCache } from "./kv_cache.ts";
+import { TokenSampler } from "./sampler.ts";
+
+/** Prompt tokens per prefill step: long prompts interleave with other requests' decoding. */
+export const PREFILL_CHUNK = 128;
+
+/** One generation's CPU-side state. */
+interface Job {
+  seq: Sequence;
+  adapter: LoraWeights | null;
+  cache: KvCache;
+  sampler: TokenSampler;
+  /** Prompt tokens already run. */
+  prefilled: number;
+}
+
+/** Round-robin over the running generations of one model. */
+export class CpuScheduler {
+  #forward: CpuForward;
+  #layers: number;
+  #kvWidth: number;
+  #contextLength: number;
+  #vocabWords: number;
+  #jobs: Job[] = [];
+  #loop: Promise<void> | null = null;
+
+  constructor(
+    forward: CpuForward,
+    shape: { layers: number; kvWidth: number; contextLength: number; vocabSize: number },
+  ) {
+    this.#forward = forward;
+    this.#layers = shape.layers;
+    this.#kvWidth = shape.kvWidth;
+    this.#contextLength = shape.contextLength;
+    this.#vocabWords = Math.ceil(shape.vocabSize / 32);
+  }
+
+  /** Queues `seq` to run with `adapter` (null: the base model). */
+  submit(seq: Sequence, adapter: LoraWeights | null): void {
+    const r = seq.request;
+    this.#jobs.push({
+      seq,
+      adapter,
+      cache: new KvCache(this.#layers, this.#kvWidth, this.#contextLength),
+      sampler: new TokenSampler(r.sampling, r.logprobs),
+      prefilled: 0,
+    });
+    this.#loop ??= this.#run().finally(() => (this.#loop = null));
+  }
+
+  /** Ends every generation with `e` (the model is closing). */
+  abortAll(e: unknown): void {
+    for (const j of this.#jobs) j.seq.fail(e);
+    this.#jobs = [];
+  }
+
+  async #run(): Promise<void> {
+    while (this.#jobs.length) {
+      for (const job of [...this.#jobs]) {
+        try {
+          this.#advance(job);
+        } catch (e) {
+          job.seq.fail(e);
+        }
+      }
+      this.#jobs = this.#jobs.filter((j) => !j.seq.finished);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** One step of `job`: a prefill chunk, or a decode token. */
+  #advance(job: Job): void {
+    const { seq } = job, prompt = seq.request.promptIds;
+    if (seq.finished) return;
+    if (seq.request.signal?.aborted) return seq.finish("cancelled");
+    let logits: Float32Array | null;
+    if (job.prefilled < prompt.length) {
+      const n = Math.min(PREFILL_CHUNK, this.#forward.maxRows, prompt.length - job.prefilled);
+      const ids = prompt.slice(job.prefilled, job.prefilled + n);
+      job.prefilled += n;
+      const last = job.prefilled === prompt.length;
+      logits = this.#forward.step(job.cache, ids, job.adapter, last ? "logits" : "none");
+      if (!last) return;
+    } else {
+      logits = this.#forward.step(job.cache, [seq.ids[seq.ids.length - 1]], job.adapter, "logits");
+    }
+    this.#emit(job, logits!);
+  }
+
+  #emit(job: Job, logits: Float32Array): void {
+    const { seq } = job;
+    let mask: Uint32Array | null = null;
+    const c = seq.request.constraint;
+    if (c) {
+      mask = c.allowed(seq.ids);
+      if (mask && mask.length !== this.#vocabWords) {
+        throw new RangeError(`token mask has ${mask.length} words, expected ${this.#vocabWords}`);
+      }
+      if (mask?.every((w) => w === 0)) return seq.finish("stop");
+    }
+    const pick = job.sampler.pick(logits, mask);
+    if (pick === "non-finite") {
+      throw new GenerateError("the model produced non-finite logits (NaN or infinity)");
+    }
+    if (pick === "nothing-allowed") return seq.finish("stop");
+    job.sampler.accept(pick.id);
+    let reason: FinishReason | null = seq.push({ index: seq.ids.length, ...pick });
+    const left = this.#contextLength - seq.request.promptIds.length - seq.ids.length;
+    if (!reason && left <= 1) reason = "length";
+    if (reason) seq.finish(reason);
+  }
+}

@@ -1,0 +1,27 @@
+/** `auto` picks the CPU backend unless WebGPU offers a hardware adapter. */
+import assert from "node:assert/strict";
+import { autoBackend, CpuModel, loadModel, probeAdapter } from "../../engine/mod.ts";
+
+function fakeWebGpu(adapter: { info: { isFallbackAdapter?: boolean } } | null) {
+  return { requestAdapter: () => Promise.resolve(adapter as GPUAdapter | null) };
+}
+
+Deno.test("backend: no adapter or a software one means the CPU, a hardware adapter the GPU", async () => {
+  assert.equal(await probeAdapter(null), "none");
+  assert.equal(await probeAdapter(fakeWebGpu(null)), "none");
+  assert.equal(await probeAdapter(fakeWebGpu({ info: { isFallbackAdapter: true } })), "software");
+  assert.equal(await probeAdapter(fakeWebGpu({ info: { isFallbackAdapter: false } })), "hardware");
+  assert.equal(autoBackend("none"), "cpu");
+  assert.equal(autoBackend("software"), "cpu");
+  assert.equal(autoBackend("hardware"), "gpu");
+});
+
+Deno.test("backend: loadModel with backend cpu returns a CpuModel that says so", async () => {
+  const m = await loadModel("default", { backend: "cpu", threads: 2 });
+  try {
+    assert.ok(m instanceof CpuModel);
+    assert.match(m.device, /^CPU \(WebAssembly SIMD, 2 threads\)$/);
+  } finally {
+    m.close();
+  }
+});
