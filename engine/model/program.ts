@@ -73,9 +73,17 @@ export class Program {
     return [...new Set(this.#launches.map((l) => l.label))];
   }
 
-  /** Replays every launch into `pass`, leaving out launches labelled in `skip` (profiling). */
-  encode(pass: GPUComputePassEncoder, skip?: ReadonlySet<string>): void {
-    for (const l of this.#launches) {
+  /**
+   * Replays launches `from` to `to` (default: all) into `pass`, leaving out launches labelled in
+   * `skip` (profiling).
+   */
+  encode(
+    pass: GPUComputePassEncoder,
+    skip?: ReadonlySet<string>,
+    from = 0,
+    to = this.#launches.length,
+  ): void {
+    for (const l of this.#launches.slice(from, to)) {
       if (skip?.has(l.label)) continue;
       pass.setPipeline(l.pipeline);
       pass.setBindGroup(0, l.bindGroup);
