@@ -33,7 +33,7 @@ export const MATMUL_ROW_BLOCK = 8;
  * multiple of 32 values a 32-value chunk per lane per step (`load32`): 4 to 64 lanes, no more than
  * the row has chunks, and few enough that the launch has at most ~2^17 invocations (4 for the
  * vocabulary). Other launches go a vec4 per lane per step: enough lanes that the whole GPU has
- * ~2^17 invocations in flight (few outputs, like the K/V projections, get 256 lanes each), never
+ * ~2^18 invocations in flight (few outputs, like the K/V projections, get 256 lanes each), never
  * more lanes than the row has vec4s. A decode step is latency-bound, so parallelism beats fewer
  * lanes' cheaper reductions. Swept on the H200 (docs/research/2026-11-25-h200-decode.md).
  */
@@ -45,9 +45,16 @@ export function matmulLanes(k: number, n: number): number {
     return lanes;
   }
   let lanes = 16;
-  while (lanes < 256 && lanes * 2 * n <= 1 << 17 && lanes * 4 < k) lanes *= 2;
+  while (lanes < 256 && lanes * 2 * n <= VEC4_INVOCATIONS && lanes * 4 < k) lanes *= 2;
   return lanes;
 }
+
+/**
+ * Invocations a vec4-step cooperative launch aims for at most (see `matmulLanes`). H200, 1-row
+ * steps in the chain, 2^17 / 2^18 / 2^19: 3B F16 5,037 / 4,490 / 4,781 us (decode 173 / 190 /
+ * 181 tok/s), 0.5B Q4_K_M 1,612 / 1,525 / 1,618 us (500 / 523 / 505 tok/s).
+ */
+const VEC4_INVOCATIONS = 1 << 18;
 
 /** Invocations a chunked cooperative launch aims for at most (see `matmulLanes`). */
 const CHUNK_INVOCATIONS = 1 << 17;

@@ -149,8 +149,9 @@ Deno.test("matmul lanes: many outputs walk chunks with 4 lanes; others vec4s wit
   assert.equal(matmulLanes(64, 40000), 4);
   assert.equal(matmulLanes(896, 128), 256);
   assert.equal(matmulLanes(128, 4096), 32); // a 128-long row has 32 vec4s
-  assert.equal(matmulLanes(4864, 896), 128);
-  assert.equal(matmulLanes(896, 4864), 16);
+  assert.equal(matmulLanes(4864, 896), 256);
+  assert.equal(matmulLanes(896, 4864), 32);
+  assert.equal(matmulLanes(896, 20000), 16); // 32 lanes would pass 2^18 invocations
   assert.equal(matmulLanes(100, 128), 32); // 25 vec4s
 });
 
