@@ -15,3 +15,9 @@ export { GenerateError } from "./errors.ts";
 export { GpuModel, type TextCodec } from "./model.ts";
 export { Sequence } from "./sequence.ts";
 export { checkRequest } from "./request_check.ts";
+export {
+  type LayerTensors,
+  type ModelTensors,
+  readModelTensors,
+  type TensorSink,
+} from "./tensor_walk.ts";
