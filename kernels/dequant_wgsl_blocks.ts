@@ -50,24 +50,27 @@ const F32: DecoderSource = (b) =>
   return ${eight((i) => `bitcast<vec4<f32>>(wd_vec_${b}(o + ${i * 16}u))`)};`,
   );
 
+// A 32-value chunk of 16-bit floats: four 16-byte words h0..h3, two values per component.
+const halfWords = (b: string) =>
+  `  let o = rowByte + c * 64u;
+  let h0 = wd_vec_${b}(o); let h1 = wd_vec_${b}(o + 16u);
+  let h2 = wd_vec_${b}(o + 32u); let h3 = wd_vec_${b}(o + 48u);`;
+/** The chunk's eight vec4s from its half-float words, `pair(a, c)` decoding two words each. */
+const fromHalfWords = (pair: (a: string, c: string) => string) =>
+  eight((i) => {
+    const v = `h${i >> 1}`, lo = (i & 1) * 2;
+    return pair(comp(v, lo), comp(v, lo + 1));
+  });
+
+const f16Pair = (a: string, c: string) => `vec4<f32>(unpack2x16float(${a}), unpack2x16float(${c}))`;
+
 const F16: DecoderSource = (b) =>
   load4(
     b,
     `  let o = rowByte + k * 2u;
-  return vec4<f32>(unpack2x16float(wd_u32_${b}(o)), unpack2x16float(wd_u32_${b}(o + 4u)));`,
+  return ${f16Pair(`wd_u32_${b}(o)`, `wd_u32_${b}(o + 4u)`)};`,
   ) +
-  load32(
-    b,
-    `  let o = rowByte + c * 64u;
-  let h0 = wd_vec_${b}(o); let h1 = wd_vec_${b}(o + 16u);
-  let h2 = wd_vec_${b}(o + 32u); let h3 = wd_vec_${b}(o + 48u);
-  return ${
-      eight((i) => {
-        const v = `h${i >> 1}`, lo = (i & 1) * 2;
-        return `vec4<f32>(unpack2x16float(${comp(v, lo)}), unpack2x16float(${comp(v, lo + 1)}))`;
-      })
-    };`,
-  );
+  load32(b, `${halfWords(b)}\n  return ${fromHalfWords(f16Pair)};`);
 
 // bf16 is the top half of an f32: shifting the bits into place is exact, no extension needed.
 const bf16Pair = (a: string, c: string) =>
@@ -79,18 +82,7 @@ const BF16: DecoderSource = (b) =>
     `  let o = rowByte + k * 2u;
   return ${bf16Pair(`wd_u32_${b}(o)`, `wd_u32_${b}(o + 4u)`)};`,
   ) +
-  load32(
-    b,
-    `  let o = rowByte + c * 64u;
-  let h0 = wd_vec_${b}(o); let h1 = wd_vec_${b}(o + 16u);
-  let h2 = wd_vec_${b}(o + 32u); let h3 = wd_vec_${b}(o + 48u);
-  return ${
-      eight((i) => {
-        const v = `h${i >> 1}`, lo = (i & 1) * 2;
-        return bf16Pair(comp(v, lo), comp(v, lo + 1));
-      })
-    };`,
-  );
+  load32(b, `${halfWords(b)}\n  return ${fromHalfWords(bf16Pair)};`);
 
 // Nibble planes of the 32-blocks: word i of a block's 16 bytes holds values 4i..4i+3 in its low
 // nibbles and 16+4i..16+4i+3 in its high ones.
