@@ -121,7 +121,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
     return {
       model: o.model,
       backend: m instanceof GpuModel ? "gpu" : "cpu",
-      device: m instanceof GpuModel ? m.gpu.info.description : m.device,
+      device: m instanceof GpuModel ? m.gpu.info.description : m.runsOn,
       quantization: m.info.quantization,
       parameters: m.info.parameters,
       batch,

@@ -77,6 +77,7 @@ export async function statusCommand(argv: string[], env: CommandEnv): Promise<nu
       active_requests: number;
       adapters: string[];
       gpu_bytes: number | null;
+      runs_on?: string;
     }[];
     const queue = server.queue as { running: number; waiting: number; parallel: number };
     lines.push(
@@ -85,7 +86,8 @@ export async function statusCommand(argv: string[], env: CommandEnv): Promise<nu
       `loaded     ${
         models.length
           ? models.map((m) =>
-            `${m.name} (${m.family}, ${m.active_requests} active` +
+            `${m.name} (${m.family}${m.runs_on ? ` on ${m.runs_on}` : ""}, ` +
+            `${m.active_requests} active` +
             `${m.gpu_bytes ? `, ${humanBytes(m.gpu_bytes)} on the device` : ""})`
           ).join(", ")
           : "none"

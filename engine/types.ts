@@ -127,6 +127,11 @@ export interface Model {
   /** The name it was loaded under (file stem, folder name, or "default"). */
   readonly name: string;
   readonly info: ModelInfo;
+  /**
+   * What runs it, for listings: the GPU adapter ("NVIDIA H200 (WebGPU)") or the CPU backend
+   * ("CPU (WebAssembly SIMD, 2 threads)").
+   */
+  readonly runsOn: string;
   /** Text to token ids (`addSpecialTokens` false by default, as chat prompts need). */
   encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
   /** Token ids to text (special tokens kept unless `skipSpecialTokens`). */

@@ -39,6 +39,7 @@ export function statusRoutes(ctx: ServerContext): Route[] {
             parameters: l.model.info.parameters,
             quantization: l.model.info.quantization,
             context_length: l.model.info.contextLength,
+            runs_on: l.model.runsOn,
             active_requests: l.active,
             gpu_bytes: gpuBytes(l.model),
             adapters: l.model.adapterNames(),

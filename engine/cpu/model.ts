@@ -80,7 +80,7 @@ export class CpuModel implements Model {
   /** Threads the large projections run on. */
   readonly threads: number;
   /** What runs the model, for listings and benchmarks. */
-  readonly device: string;
+  readonly runsOn: string;
   #codec: TextCodec;
   #forward: CpuForward;
   #split: RowSplitter;
@@ -103,7 +103,7 @@ export class CpuModel implements Model {
     this.#forward = forward;
     this.#split = split;
     this.threads = split.threads;
-    this.device = `CPU (WebAssembly SIMD, ${split.threads} thread${split.threads > 1 ? "s" : ""})`;
+    this.runsOn = `CPU (WebAssembly SIMD, ${split.threads} thread${split.threads > 1 ? "s" : ""})`;
     this.#scheduler = new CpuScheduler(forward, {
       layers: config.layers,
       kvWidth: config.kvHeads * config.headDim,

@@ -87,6 +87,10 @@ export class GpuModel implements Model {
     return this.#gpu;
   }
 
+  get runsOn(): string {
+    return `${this.#gpu.info.description} (WebGPU)`;
+  }
+
   encode(text: string, options?: { addSpecialTokens?: boolean }): number[] {
     return this.#codec.encode(text, options);
   }

@@ -37,7 +37,10 @@ test("50. the serving process holds narrow permissions only", async () => {
     ffi: false,
   });
   assert.equal(status.home, home);
-  assert.ok(status.models.some((m: { name: string }) => m.name === "default:latest"));
+  const served = status.models.find((m: { name: string }) => m.name === "default:latest");
+  assert.ok(served, JSON.stringify(status.models));
+  // It names what runs the model: a WebGPU adapter, or the CPU backend where there is no GPU.
+  assert.match(served.runs_on, /\(WebGPU\)$|^CPU \(WebAssembly SIMD, \d+ threads?\)$/);
 });
 
 test("chats are logged to memory and come back at /api/conversations", async () => {

@@ -1,6 +1,6 @@
 /** `auto` picks the CPU backend unless WebGPU offers a hardware adapter. */
 import assert from "node:assert/strict";
-import { autoBackend, CpuModel, loadModel, probeAdapter } from "../../engine/mod.ts";
+import { autoBackend, CpuModel, GpuModel, loadModel, probeAdapter } from "../../engine/mod.ts";
 
 function fakeWebGpu(adapter: { info: { isFallbackAdapter?: boolean } } | null) {
   return { requestAdapter: () => Promise.resolve(adapter as GPUAdapter | null) };
@@ -16,11 +16,21 @@ Deno.test("backend: no adapter or a software one means the CPU, a hardware adapt
   assert.equal(autoBackend("hardware"), "gpu");
 });
 
+Deno.test("backend: loadModel with backend gpu runs on the WebGPU adapter and says which", async () => {
+  const m = await loadModel("default", { backend: "gpu" });
+  try {
+    assert.ok(m instanceof GpuModel);
+    assert.equal(m.runsOn, `${m.gpu.info.description} (WebGPU)`);
+  } finally {
+    m.close();
+  }
+});
+
 Deno.test("backend: loadModel with backend cpu returns a CpuModel that says so", async () => {
   const m = await loadModel("default", { backend: "cpu", threads: 2 });
   try {
     assert.ok(m instanceof CpuModel);
-    assert.match(m.device, /^CPU \(WebAssembly SIMD, 2 threads\)$/);
+    assert.match(m.runsOn, /^CPU \(WebAssembly SIMD, 2 threads\)$/);
   } finally {
     m.close();
   }
