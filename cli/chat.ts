@@ -17,7 +17,7 @@ export const CHAT_SPEC: CommandSpec = {
   name: "chat",
   usage: "synapse chat [MODEL]",
   summary: "Talk to a model interactively, answers streamed as they are generated",
-  settings: ["server.host", "server.port", "models.default"],
+  settings: ["server.host", "server.port", "models.default", "models.backend"],
   switches: [cliSwitch("system"), cliSwitch("max-tokens"), cliSwitch("local")],
   maxPositionals: 1,
   notes: "Type /clear to forget the conversation, /bye (or Ctrl-D) to leave.",
@@ -41,7 +41,8 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 function inProcess(config: Config): Fetch {
   const manager = new ModelManager({
     catalog: new StoreCatalog(new ModelStore(config.layout.modelsDir)),
-    loader: async (spec) => (await import("../engine/mod.ts")).loadModel(spec),
+    loader: async (spec) =>
+      (await import("../engine/mod.ts")).loadModel(spec, { backend: config.models.backend }),
     keepAliveMs: -1,
     maxLoaded: 1,
   });

@@ -135,7 +135,8 @@ export async function runCommand(argv: string[], env: CommandEnv): Promise<numbe
   }
   const spec = await resolveModelSpec(options.model, env, args);
   const prompt = options.prompt ?? await promptFromStdin();
-  const model = await loadModel(spec);
+  const { models } = await commandConfig(env, args);
+  const model = await loadModel(spec, { backend: models.backend });
   try {
     const outcome = await generateOnce(
       model,
@@ -144,7 +145,12 @@ export async function runCommand(argv: string[], env: CommandEnv): Promise<numbe
       options.json ? undefined : env.print,
     );
     if (options.json) {
-      const line = { prompt_ids: outcome.promptIds, ids: outcome.ids, text: outcome.text };
+      const line = {
+        prompt_ids: outcome.promptIds,
+        ids: outcome.ids,
+        text: outcome.text,
+        runs_on: model.runsOn,
+      };
       env.print(JSON.stringify(line) + "\n");
     } else if (!outcome.text.endsWith("\n")) {
       env.print("\n");

@@ -11,7 +11,7 @@ export const RUN_SPEC: CommandSpec = {
   name: "run",
   usage: "synapse run MODEL [PROMPT]",
   summary: "Generate from a model once and print the answer as it is produced",
-  settings: [],
+  settings: ["models.backend"],
   switches: [
     {
       name: "raw",
@@ -71,7 +71,8 @@ export const RUN_SPEC: CommandSpec = {
       name: "json",
       type: "boolean",
       env: "SYNAPSE_JSON",
-      doc: 'End with one line {"prompt_ids":[...],"ids":[...],"text":"..."}, no streaming',
+      doc:
+        'End with one line {"prompt_ids":[...],"ids":[...],"text":"...","runs_on":"..."}, no streaming',
     },
   ],
   minPositionals: 1,

@@ -49,9 +49,12 @@ export interface StackOptions {
   preload?: boolean;
 }
 
-async function engineLoader(spec: string): Promise<Model> {
-  const engine = await import("../engine/mod.ts");
-  return await engine.loadModel(spec);
+/** The engine's loader, on the configured backend. */
+function engineLoader(backend: Config["models"]["backend"]): (spec: string) => Promise<Model> {
+  return async (spec) => {
+    const engine = await import("../engine/mod.ts");
+    return await engine.loadModel(spec, { backend });
+  };
 }
 
 /** A model given as a path (`up --model ./x.gguf`) becomes a catalog entry named after the file. */
@@ -137,7 +140,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     canonicalModelName(config.models.default);
   const manager = new ModelManager({
     catalog,
-    loader: options.loader ?? engineLoader,
+    loader: options.loader ?? engineLoader(config.models.backend),
     keepAliveMs: config.models.keepAlive,
     maxLoaded: config.models.maxLoaded,
     logger,

@@ -26,6 +26,7 @@ export const UP_SPEC: CommandSpec = {
     "server.allowed_origins",
     "server.parallel",
     "models.default",
+    "models.backend",
     "models.keep_alive",
     "models.specialists",
   ],

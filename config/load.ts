@@ -29,6 +29,8 @@ export interface ServerConfig {
 /** `models:` settings (keepAlive in ms; negative = forever). */
 export interface ModelsConfig {
   default: string;
+  /** "auto", "gpu" or "cpu" (engine/backend.ts). */
+  backend: "auto" | "gpu" | "cpu";
   keepAlive: number;
   maxLoaded: number;
   specialists: string;

@@ -23,6 +23,8 @@ export interface Setting {
   readonly altEnv?: string;
   readonly type: SettingType;
   readonly default: SettingValue;
+  /** The only values a string setting accepts. */
+  readonly choices?: readonly string[];
   /** Inclusive bounds for integers and durations (ms). */
   readonly min?: number;
   readonly max?: number;
@@ -156,6 +158,16 @@ export const SETTINGS: readonly Setting[] = [
     default: "default",
     meta: "NAME",
     doc: "Model loaded at start; 'default' is the embedded tiny model",
+  },
+  {
+    key: "models.backend",
+    flag: "backend",
+    env: "SYNAPSE_BACKEND",
+    type: "string",
+    default: "auto",
+    choices: ["auto", "gpu", "cpu"],
+    meta: "auto|gpu|cpu",
+    doc: "What runs models: auto takes the GPU when WebGPU has a hardware adapter, else the CPU",
   },
   {
     key: "models.keep_alive",

@@ -39,7 +39,7 @@ function expectation(setting: Setting): string {
     case "duration":
       return "a duration like 30s, 5m, 0 or -1";
     default:
-      return "a string";
+      return setting.choices ? `one of ${setting.choices.join(", ")}` : "a string";
   }
 }
 
@@ -72,8 +72,14 @@ export function valueFromYaml(setting: Setting, raw: unknown, where: string): Se
       return durationFrom(setting, where, raw);
     default:
       if (typeof raw !== "string") fail(setting, where, raw);
-      return raw;
+      return chosen(setting, where, raw);
   }
+}
+
+/** `text` when the setting takes any string or lists it among its choices. */
+function chosen(setting: Setting, where: string, text: string): string {
+  if (setting.choices && !setting.choices.includes(text)) fail(setting, where, text);
+  return text;
 }
 
 function durationFrom(setting: Setting, where: string, raw: unknown): number {
@@ -107,6 +113,6 @@ export function valueFromText(setting: Setting, text: string, where: string): Se
     case "duration":
       return durationFrom(setting, where, text);
     default:
-      return text;
+      return chosen(setting, where, text);
   }
 }

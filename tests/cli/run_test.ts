@@ -14,12 +14,14 @@ interface GoldenCase {
   chat: boolean;
   input: string;
   prompt_ids: number[];
+  greedy_ids: number[];
 }
 
 interface RunLine {
   prompt_ids: number[];
   ids: number[];
   text: string;
+  runs_on: string;
 }
 
 const golden: GoldenCase[] = JSON.parse(await Deno.readTextFile(`${FIXTURE_DIR}/golden.json`));
@@ -66,7 +68,7 @@ function lastJsonLine(result: { code: number; stdout: string; stderr: string }):
   assert.equal(result.code, 0, result.stderr);
   const lines = result.stdout.trimEnd().split("\n");
   const line = JSON.parse(lines[lines.length - 1]);
-  assert.deepEqual(Object.keys(line), ["prompt_ids", "ids", "text"]);
+  assert.deepEqual(Object.keys(line), ["prompt_ids", "ids", "text", "runs_on"]);
   return line;
 }
 
@@ -81,6 +83,24 @@ Deno.test("run --json renders the chat template as the golden prompt and decodes
   assert.ok(line.ids.every((id) => Number.isInteger(id) && id >= 0 && id < 151936));
   const tokenizer = await Tokenizer.fromFiles(FIXTURE_DIR);
   assert.equal(line.text, tokenizer.decode(line.ids, { skipSpecialTokens: true }));
+});
+
+Deno.test("run --backend gpu and --backend cpu give the golden greedy ids and say what ran", async () => {
+  const chat = golden.find((g) => g.adapter === null && g.chat && g.input === "What is 12 + 30?");
+  assert.ok(chat);
+  const args = ["default", "What is 12 + 30?", "--json", "--max-tokens", "6"];
+  const gpu = lastJsonLine(await synapseRun([...args, "--backend", "gpu"]));
+  const cpu = lastJsonLine(await synapseRun([...args, "--backend", "cpu"]));
+  assert.match(gpu.runs_on, / \(WebGPU\)$/);
+  assert.match(cpu.runs_on, /^CPU \(WebAssembly SIMD, \d+ threads?\)$/);
+  assert.deepEqual(gpu.ids, cpu.ids);
+  assert.deepEqual(gpu.ids, chat.greedy_ids.slice(0, gpu.ids.length));
+});
+
+Deno.test("run --backend refuses a backend it does not know, naming the choices", async () => {
+  const out = await synapseRun(["default", "hi", "--backend", "tpu"]);
+  assert.notEqual(out.code, 0);
+  assert.match(out.stderr, /--backend must be one of auto, gpu, cpu, found "tpu"/);
 });
 
 Deno.test("run --adapter applies the math LoRA: 47 + 38 is answered 85 and ends on <|im_end|>", async () => {

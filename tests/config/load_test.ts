@@ -143,3 +143,20 @@ Deno.test("registry entries in config.yaml add names and are validated", () => {
     /unknown key "url"/,
   );
 });
+
+Deno.test("models.backend takes auto, gpu or cpu, and names the choices when given another", () => {
+  assert.equal(resolveConfig("/h", null).models.backend, "auto");
+  assert.equal(resolveConfig("/h", "models:\n  backend: cpu\n").models.backend, "cpu");
+  assert.equal(
+    resolveConfig("/h", null, { vars: { SYNAPSE_BACKEND: "gpu" } }).models.backend,
+    "gpu",
+  );
+  assert.throws(
+    () => resolveConfig("/h", "models:\n  backend: tpu\n"),
+    /config\.yaml: models\.backend must be one of auto, gpu, cpu, found "tpu"/,
+  );
+  assert.throws(
+    () => resolveConfig("/h", null, { flags: { "models.backend": "GPU" } }),
+    /--backend must be one of auto, gpu, cpu, found "GPU"/,
+  );
+});
