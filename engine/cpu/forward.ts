@@ -1,8 +1,9 @@
 /**
- * The transformer forward pass on the CPU for one sequence: a step runs a chunk of tokens (a
- * prefill chunk, or one decode token) through every layer, appending to the sequence's KV
- * cache, and yields the last row's logits or every row's final hidden state. Projections run
- * in the WASM kernels; the rest is ops.ts.
+ * The transformer forward pass on the CPU. A step runs rows through every layer, each row a
+ * token at a position of some sequence's KV cache: a prefill chunk is rows of one sequence, a
+ * decode batch one row of each of several sequences (each with its own cache and adapter), so
+ * their projections share every pass over the weights. Projections run in the WASM kernels; the
+ * rest is ops.ts.
  * @module
  */
 import type { LoraModule, LoraWeights } from "../lora/mod.ts";
@@ -28,6 +29,16 @@ const SPLIT_MIN_WEIGHTS = 1 << 20;
 interface Buf {
   ptr: number;
   view: Float32Array<SharedArrayBuffer>;
+}
+
+/** Sequences one decode step can batch (the logits buffer holds this many rows). */
+export const MAX_DECODE_ROWS = 8;
+
+/** One row of a step: the token, the cache it extends, its position there, and its adapter. */
+interface StepRow {
+  cache: KvCache;
+  pos: number;
+  adapter: LoraWeights | null;
 }
 
 /** What a step returns: nothing, the last row's logits, or every row's normed hidden state. */
@@ -73,15 +84,16 @@ export class CpuForward {
       up: buf(R * c.ffnSize),
       h: buf(R * c.ffnSize),
       tmp: buf(R * c.hiddenSize),
-      logits: buf(c.vocabSize),
+      logits: buf(MAX_DECODE_ROWS * c.vocabSize),
     };
     const widest = R * Math.max(c.hiddenSize, c.ffnSize, qDim);
     const xqPtr = mem.alloc(widest * 2);
     this.#xq = { ptr: xqPtr, view: mem.i16(xqPtr, widest) };
     this.#xs = buf(Math.ceil(widest / Q8_BLOCK));
     this.#invFreq = ropeFrequencies(c);
-    this.#cos = Array.from({ length: R }, () => new Float64Array(c.headDim / 2));
-    this.#sin = Array.from({ length: R }, () => new Float64Array(c.headDim / 2));
+    const rows = Math.max(R, MAX_DECODE_ROWS);
+    this.#cos = Array.from({ length: rows }, () => new Float64Array(c.headDim / 2));
+    this.#sin = Array.from({ length: rows }, () => new Float64Array(c.headDim / 2));
   }
 
   /**
@@ -98,15 +110,7 @@ export class CpuForward {
     const c = this.#c, T = ids.length, H = c.hiddenSize, b = this.#b;
     if (T < 1 || T > this.maxRows) throw new RangeError(`a step takes 1..${this.maxRows} tokens`);
     const start = cache.length;
-    cache.reserve(start + T);
-    const row = new Float32Array(H);
-    for (let t = 0; t < T; t++) {
-      matrixRow(this.#mem, this.#w.embed, ids[t], row);
-      b.x.view.set(row, t * H);
-      ropeAngles(start + t, this.#invFreq, this.#cos[t], this.#sin[t]);
-    }
-    for (let l = 0; l < c.layers; l++) this.#layer(l, cache, start, T, adapter);
-    cache.length = start + T;
+    this.#run(ids, ids.map((_, t) => ({ cache, pos: start + t, adapter })));
     if (output === "none") return null;
     if (output === "hidden") {
       rmsNormRows(b.x.view, this.#w.outputNorm, b.xn.view, T, H, c.rmsEps);
@@ -118,32 +122,79 @@ export class CpuForward {
     return b.logits.view.slice(0, c.vocabSize);
   }
 
-  #layer(l: number, cache: KvCache, start: number, T: number, adapter: LoraWeights | null): void {
-    const c = this.#c, w = this.#w.layers[l], b = this.#b, H = c.hiddenSize;
+  /** Most sequences one `decode` takes. */
+  get maxDecodeRows(): number {
+    return Math.min(MAX_DECODE_ROWS, this.maxRows);
+  }
+
+  /**
+   * One decode token for each of up to `maxDecodeRows` sequences, each extending its own
+   * cache with its own adapter; returns each row's logits. The rows share every pass over the
+   * weights, and each row's arithmetic is the same as in a step of its own.
+   */
+  decode(
+    rows: readonly { cache: KvCache; id: number; adapter: LoraWeights | null }[],
+  ): Float32Array[] {
+    const c = this.#c, T = rows.length, H = c.hiddenSize, V = c.vocabSize, b = this.#b;
+    if (T < 1 || T > this.maxDecodeRows) {
+      throw new RangeError(`a decode step takes 1..${this.maxDecodeRows} sequences`);
+    }
+    if (new Set(rows.map((r) => r.cache)).size !== T) {
+      throw new RangeError("a decode step takes one row per sequence");
+    }
+    this.#run(
+      rows.map((r) => r.id),
+      rows.map((r) => ({ cache: r.cache, pos: r.cache.length, adapter: r.adapter })),
+    );
+    rmsNormRows(b.x.view, this.#w.outputNorm, b.xn.view, T, H, c.rmsEps);
+    this.#project(b.xn, T, [[this.#w.output, b.logits]]);
+    return rows.map((_, t) => b.logits.view.slice(t * V, (t + 1) * V));
+  }
+
+  /** Runs token `ids[t]` as `rows[t]` through every layer, extending each row's cache. */
+  #run(ids: readonly number[], rows: readonly StepRow[]): void {
+    const c = this.#c, H = c.hiddenSize, b = this.#b;
+    const row = new Float32Array(H);
+    for (let t = 0; t < rows.length; t++) {
+      rows[t].cache.reserve(rows[t].pos + 1);
+      matrixRow(this.#mem, this.#w.embed, ids[t], row);
+      b.x.view.set(row, t * H);
+      ropeAngles(rows[t].pos, this.#invFreq, this.#cos[t], this.#sin[t]);
+    }
+    for (let l = 0; l < c.layers; l++) this.#layer(l, rows);
+    for (const r of rows) r.cache.length = Math.max(r.cache.length, r.pos + 1);
+  }
+
+  #layer(l: number, rows: readonly StepRow[]): void {
+    const c = this.#c, w = this.#w.layers[l], b = this.#b, H = c.hiddenSize, T = rows.length;
     const qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim;
     rmsNormRows(b.x.view, w.attnNorm, b.xn.view, T, H, c.rmsEps);
     this.#project(b.xn, T, [[w.q, b.q], [w.k, b.k], [w.v, b.v]]);
-    this.#lora(adapter, l, "q", b.xn, b.q, T);
-    this.#lora(adapter, l, "k", b.xn, b.k, T);
-    this.#lora(adapter, l, "v", b.xn, b.v, T);
+    this.#lora(rows, l, "q", b.xn, b.q);
+    this.#lora(rows, l, "k", b.xn, b.k);
+    this.#lora(rows, l, "v", b.xn, b.v);
     this.#positionQk(w, T);
-    const kc = cache.k[l], vc = cache.v[l];
-    kc.set(b.k.view.subarray(0, T * kvDim), start * kvDim);
-    vc.set(b.v.view.subarray(0, T * kvDim), start * kvDim);
-    const scores = new Float64Array(start + T);
-    for (let t = 0; t < T; t++) {
-      attendRow(c, b.q.view, t * qDim, kc, vc, start + t + 1, b.att.view, t * qDim, scores);
-    }
+    // Every row's key and value go in before any row attends: a prefill row sees the chunk's
+    // earlier rows (causal by length), a decode row only its own sequence.
+    rows.forEach((r, t) => {
+      r.cache.k[l].set(b.k.view.subarray(t * kvDim, (t + 1) * kvDim), r.pos * kvDim);
+      r.cache.v[l].set(b.v.view.subarray(t * kvDim, (t + 1) * kvDim), r.pos * kvDim);
+    });
+    const scores = new Float64Array(Math.max(...rows.map((r) => r.pos + 1)));
+    rows.forEach((r, t) => {
+      const kc = r.cache.k[l], vc = r.cache.v[l];
+      attendRow(c, b.q.view, t * qDim, kc, vc, r.pos + 1, b.att.view, t * qDim, scores);
+    });
     this.#project(b.att, T, [[w.o, b.tmp]]);
-    this.#lora(adapter, l, "o", b.att, b.tmp, T);
+    this.#lora(rows, l, "o", b.att, b.tmp);
     addInto(b.x.view, b.tmp.view, T * H);
     rmsNormRows(b.x.view, w.ffnNorm, b.xn.view, T, H, c.rmsEps);
     this.#project(b.xn, T, [[w.gate, b.gate], [w.up, b.up]]);
-    this.#lora(adapter, l, "gate", b.xn, b.gate, T);
-    this.#lora(adapter, l, "up", b.xn, b.up, T);
+    this.#lora(rows, l, "gate", b.xn, b.gate);
+    this.#lora(rows, l, "up", b.xn, b.up);
     swiglu(b.gate.view, b.up.view, b.h.view, T * c.ffnSize);
     this.#project(b.h, T, [[w.down, b.tmp]]);
-    this.#lora(adapter, l, "down", b.h, b.tmp, T);
+    this.#lora(rows, l, "down", b.h, b.tmp);
     addInto(b.x.view, b.tmp.view, T * H);
   }
 
@@ -203,17 +254,19 @@ export class CpuForward {
     }
   }
 
-  #lora(
-    adapter: LoraWeights | null,
-    layer: number,
-    module: LoraModule,
-    x: Buf,
-    y: Buf,
-    T: number,
-  ): void {
-    if (!adapter) return;
-    const w = this.#w.layers[layer][module];
-    addLoraDelta(adapter, `${layer}.${module}`, x.view, y.view, T, w.cols, w.rows);
+  /** Adds each row's adapter delta for `module`, over runs of rows that share an adapter. */
+  #lora(rows: readonly StepRow[], layer: number, module: LoraModule, x: Buf, y: Buf): void {
+    const w = this.#w.layers[layer][module], key = `${layer}.${module}`;
+    for (let t0 = 0; t0 < rows.length;) {
+      const adapter = rows[t0].adapter;
+      let t1 = t0 + 1;
+      while (t1 < rows.length && rows[t1].adapter === adapter) t1++;
+      if (adapter) {
+        const xs = x.view.subarray(t0 * w.cols), ys = y.view.subarray(t0 * w.rows);
+        addLoraDelta(adapter, key, xs, ys, t1 - t0, w.cols, w.rows);
+      }
+      t0 = t1;
+    }
   }
 }
 

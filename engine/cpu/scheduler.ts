@@ -1,7 +1,9 @@
 /**
- * The CPU backend's scheduler: every running generation advances one step per round (a prefill
- * chunk, or one decode token), in turn, so concurrent requests all progress and a long prompt
- * cannot starve the others; between rounds the event loop runs (streams, aborts, HTTP).
+ * The CPU backend's scheduler: every running generation advances one step per round, so
+ * concurrent requests all progress and a long prompt cannot starve the others; between rounds
+ * the event loop runs (streams, aborts, HTTP). Prompts advance a chunk each, in turn; the
+ * generations that are decoding take their next tokens together, in batched steps that share each
+ * pass over the weights.
  * @module
  */
 import { setImmediate } from "node:timers";
@@ -67,35 +69,56 @@ export class CpuScheduler {
 
   async #run(): Promise<void> {
     while (this.#jobs.length) {
+      const decoding: Job[] = [];
       for (const job of [...this.#jobs]) {
-        try {
-          this.#advance(job);
-        } catch (e) {
-          job.seq.fail(e);
+        const { seq } = job;
+        if (seq.finished) continue;
+        if (seq.request.signal?.aborted) {
+          seq.finish("cancelled");
+        } else if (job.prefilled < seq.request.promptIds.length) {
+          this.#guard([job], () => this.#prefill(job));
+        } else {
+          decoding.push(job);
         }
+      }
+      const width = this.#forward.maxDecodeRows;
+      for (let i = 0; i < decoding.length; i += width) {
+        const batch = decoding.slice(i, i + width);
+        this.#guard(batch, () => this.#decode(batch));
       }
       this.#jobs = this.#jobs.filter((j) => !j.seq.finished);
       await new Promise((r) => setImmediate(r));
     }
   }
 
-  /** One step of `job`: a prefill chunk, or a decode token. */
-  #advance(job: Job): void {
-    const { seq } = job, prompt = seq.request.promptIds;
-    if (seq.finished) return;
-    if (seq.request.signal?.aborted) return seq.finish("cancelled");
-    let logits: Float32Array | null;
-    if (job.prefilled < prompt.length) {
-      const n = Math.min(PREFILL_CHUNK, this.#forward.maxRows, prompt.length - job.prefilled);
-      const ids = prompt.slice(job.prefilled, job.prefilled + n);
-      job.prefilled += n;
-      const last = job.prefilled === prompt.length;
-      logits = this.#forward.step(job.cache, ids, job.adapter, last ? "logits" : "none");
-      if (!last) return;
-    } else {
-      logits = this.#forward.step(job.cache, [seq.ids[seq.ids.length - 1]], job.adapter, "logits");
+  /** Runs `work`; an error ends `jobs` with it (the others keep going). */
+  #guard(jobs: Job[], work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      for (const j of jobs) if (!j.seq.finished) j.seq.fail(e);
     }
-    this.#emit(job, logits!);
+  }
+
+  /** The next chunk of `job`'s prompt; the last one samples its first token. */
+  #prefill(job: Job): void {
+    const prompt = job.seq.request.promptIds;
+    const n = Math.min(PREFILL_CHUNK, this.#forward.maxRows, prompt.length - job.prefilled);
+    const ids = prompt.slice(job.prefilled, job.prefilled + n);
+    job.prefilled += n;
+    const last = job.prefilled === prompt.length;
+    const logits = this.#forward.step(job.cache, ids, job.adapter, last ? "logits" : "none");
+    if (last) this.#emit(job, logits!);
+  }
+
+  /** The next token of every job in `batch`, in one step. */
+  #decode(batch: Job[]): void {
+    const logits = this.#forward.decode(batch.map((j) => ({
+      cache: j.cache,
+      id: j.seq.ids[j.seq.ids.length - 1],
+      adapter: j.adapter,
+    })));
+    batch.forEach((job, i) => this.#guard([job], () => this.#emit(job, logits[i])));
   }
 
   #emit(job: Job, logits: Float32Array): void {
