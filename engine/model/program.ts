@@ -83,7 +83,10 @@ export class Program {
     from = 0,
     to = this.#launches.length,
   ): void {
-    for (const l of this.#launches.slice(from, to)) {
+    // An index loop: this runs for every decode step, and a slice would copy the launch list.
+    const end = Math.min(to, this.#launches.length);
+    for (let i = from; i < end; i++) {
+      const l = this.#launches[i];
       if (skip?.has(l.label)) continue;
       pass.setPipeline(l.pipeline);
       pass.setBindGroup(0, l.bindGroup);
