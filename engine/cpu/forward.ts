@@ -13,7 +13,7 @@ import type { KvCache } from "./kv_cache.ts";
 import { addLoraDelta } from "./lora_delta.ts";
 import type { CpuMatrix } from "./matrix.ts";
 import { matrixRow } from "./matrix.ts";
-import { attendRow, rmsNormRows, rope, ropeAngles, swiglu } from "./ops.ts";
+import { attendRow, AttentionScratch, rmsNormRows, rope, ropeAngles, swiglu } from "./ops.ts";
 import { quantizeQ8_0 } from "./quantize_q8.ts";
 import type { RowSplitter } from "./row_split.ts";
 import type { CpuLayer, CpuWeights } from "./weights.ts";
@@ -57,6 +57,9 @@ export class CpuForward {
   #xs: Buf;
   #cos: Float64Array[];
   #sin: Float64Array[];
+  #attention: AttentionScratch;
+  /** One embedding row, decoded before it is copied into x. */
+  #embedRow: Float32Array;
 
   constructor(
     mem: KernelMemory,
@@ -94,6 +97,8 @@ export class CpuForward {
     const rows = Math.max(R, MAX_DECODE_ROWS);
     this.#cos = Array.from({ length: rows }, () => new Float64Array(c.headDim / 2));
     this.#sin = Array.from({ length: rows }, () => new Float64Array(c.headDim / 2));
+    this.#attention = new AttentionScratch(c.headDim);
+    this.#embedRow = new Float32Array(c.hiddenSize);
   }
 
   /**
@@ -153,8 +158,7 @@ export class CpuForward {
 
   /** Runs token `ids[t]` as `rows[t]` through every layer, extending each row's cache. */
   #run(ids: readonly number[], rows: readonly StepRow[]): void {
-    const c = this.#c, H = c.hiddenSize, b = this.#b;
-    const row = new Float32Array(H);
+    const c = this.#c, H = c.hiddenSize, b = this.#b, row = this.#embedRow;
     for (let t = 0; t < rows.length; t++) {
       rows[t].cache.reserve(rows[t].pos + 1);
       matrixRow(this.#mem, this.#w.embed, ids[t], row);
@@ -180,10 +184,11 @@ export class CpuForward {
       r.cache.k[l].set(b.k.view.subarray(t * kvDim, (t + 1) * kvDim), r.pos * kvDim);
       r.cache.v[l].set(b.v.view.subarray(t * kvDim, (t + 1) * kvDim), r.pos * kvDim);
     });
-    const scores = new Float64Array(Math.max(...rows.map((r) => r.pos + 1)));
+    const attention = this.#attention;
     rows.forEach((r, t) => {
+      attention.fit(r.pos + 1);
       const kc = r.cache.k[l], vc = r.cache.v[l];
-      attendRow(c, b.q.view, t * qDim, kc, vc, r.pos + 1, b.att.view, t * qDim, scores);
+      attendRow(c, b.q.view, t * qDim, kc, vc, r.pos + 1, b.att.view, t * qDim, attention);
     });
     this.#project(b.att, T, [[w.o, b.tmp]]);
     this.#lora(rows, l, "o", b.att, b.tmp);

@@ -75,9 +75,32 @@ export interface AttentionShape {
 }
 
 /**
+ * Working memory of `attendRow`, kept by the caller across rows and steps: a score per cache
+ * position, and the head's query and output sum in f64 (reads and the running sum stay out of the
+ * typed arrays: each += on a Float32Array rounds and stores, several times slower in V8).
+ */
+export class AttentionScratch {
+  scores = new Float64Array(0);
+  readonly q: Float64Array;
+  readonly acc: Float64Array;
+
+  constructor(headDim: number) {
+    this.q = new Float64Array(headDim);
+    this.acc = new Float64Array(headDim);
+  }
+
+  /** Makes room for `positions` scores. */
+  fit(positions: number): void {
+    if (this.scores.length < positions) {
+      this.scores = new Float64Array(Math.max(positions, 2 * this.scores.length));
+    }
+  }
+}
+
+/**
  * Causal attention of one query row (`q` at `qo`, all heads) over cache positions
  * `0 .. positions` of `k` and `v` (`[position][kvHeads * headDim]`), into `out` at `oo`.
- * `scores` needs room for `positions` values.
+ * `scratch` must fit `positions` scores.
  */
 export function attendRow(
   s: AttentionShape,
@@ -88,13 +111,11 @@ export function attendRow(
   positions: number,
   out: Float32Array,
   oo: number,
-  scores: Float64Array,
+  scratch: AttentionScratch,
 ): void {
   const { heads, kvHeads, headDim } = s;
   const group = heads / kvHeads, width = kvHeads * headDim, scale = 1 / Math.sqrt(headDim);
-  // The head's query and output in f64 locals: reads and the running sum stay out of the typed
-  // arrays (each += on a Float32Array rounds and stores), several times faster in V8.
-  const qh = new Float64Array(headDim), acc = new Float64Array(headDim);
+  const { scores, q: qh, acc } = scratch;
   for (let h = 0; h < heads; h++) {
     const kvo = Math.floor(h / group) * headDim;
     for (let d = 0; d < headDim; d++) qh[d] = q[qo + h * headDim + d];
