@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { DatabaseSync } from "node:sqlite";
 import { MemoryStore } from "../memory/mod.ts";
+import { seededRandom } from "../engine/mod.ts";
 
 /** Options of {@linkcode runMemoryBench}. */
 export interface MemoryBenchOptions {
@@ -67,18 +68,6 @@ const PREDICATES = [
   "contains",
   "founded by",
 ];
-
-/** A small deterministic PRNG (mulberry32) so every run inserts the same facts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function vocabulary(size: number, random: () => number): string[] {
   const syllables = [
@@ -154,7 +143,7 @@ export async function runMemoryBench(options: MemoryBenchOptions = {}): Promise<
   const log = options.log ?? (() => {});
   const dir = options.dir ?? await Deno.makeTempDir({ prefix: "synapse-memory-bench-" });
   const path = `${dir}/bench.db`;
-  const random = prng(42);
+  const random = seededRandom(42); // the same facts every run
   const words = vocabulary(5000, random);
   const store = MemoryStore.open(path);
   const points: MemoryBenchPoint[] = [];

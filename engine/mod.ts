@@ -25,7 +25,7 @@ export {
   openHfFolder,
 } from "./load.ts";
 export { type AdapterKind, autoBackend, type Backend, BACKENDS, probeAdapter } from "./backend.ts";
-export { CpuMemoryError, CpuModel, CpuWeightError } from "./cpu/mod.ts";
+export { CpuMemoryError, CpuModel, CpuWeightError, seededRandom } from "./cpu/mod.ts";
 export { GenerateError, GpuModel, type TextCodec } from "./model/model.ts";
 export { type ModelConfig, ModelConfigError } from "./model/config.ts";
 export { DEFAULT_MODEL_NAME } from "./default_model/mod.ts";

@@ -7,3 +7,4 @@ export { CpuModel, type CpuModelOptions, loadCpuModel } from "./model.ts";
 export { CpuMemoryError } from "./kernel_memory.ts";
 export { CpuWeightError } from "./matrix.ts";
 export { RowSplitError } from "./row_split.ts";
+export { seededRandom } from "./sampler.ts";

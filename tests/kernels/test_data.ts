@@ -5,17 +5,10 @@
  * @module
  */
 
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../engine/mod.ts";
+
+/** The engine's seeded uniform generator in [0, 1) (mulberry32), re-exported for the tests. */
+export { seededRandom };
 
 /** `n` seeded values uniform in [-1, 1), for kernel inputs checked against a CPU reference. */
 export function uniformValues(n: number, seed: number): Float32Array {
