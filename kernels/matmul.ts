@@ -30,20 +30,14 @@ export const MATMUL_ROW_BLOCK = 8;
 /**
  * Invocations per output feature in the cooperative schedule, from the row length `k` and the
  * number of outputs `n`. Launches with many outputs (the vocabulary projection) walk rows of a
- * multiple of 32 values a 32-value chunk per lane per step (`load32`): 4 to 64 lanes, no more than
- * the row has chunks, and few enough that the launch has at most ~2^17 invocations (4 for the
- * vocabulary). Other launches go a vec4 per lane per step: enough lanes that the whole GPU has
+ * multiple of 32 values a 32-value chunk per lane per step (`load32`), 4 lanes per output. Other
+ * launches go a vec4 per lane per step: enough lanes that the whole GPU has
  * ~2^18 invocations in flight (few outputs, like the K/V projections, get 256 lanes each), never
  * more lanes than the row has vec4s. A decode step is latency-bound, so parallelism beats fewer
  * lanes' cheaper reductions. Swept on the H200 (docs/research/2026-11-25-h200-decode.md).
  */
 export function matmulLanes(k: number, n: number): number {
-  if (chunked(k, n)) {
-    const chunks = k / 32;
-    let lanes = 4;
-    while (lanes < 64 && lanes < chunks && lanes * 2 * n <= CHUNK_INVOCATIONS) lanes *= 2;
-    return lanes;
-  }
+  if (chunked(k, n)) return CHUNK_LANES;
   let lanes = 16;
   while (lanes < 256 && lanes * 2 * n <= VEC4_INVOCATIONS && lanes * 4 < k) lanes *= 2;
   return lanes;
@@ -56,8 +50,11 @@ export function matmulLanes(k: number, n: number): number {
  */
 const VEC4_INVOCATIONS = 1 << 18;
 
-/** Invocations a chunked cooperative launch aims for at most (see `matmulLanes`). */
-const CHUNK_INVOCATIONS = 1 << 17;
+/**
+ * Lanes per output of a chunked launch: it has 32,768+ outputs (`CHUNK_MIN_OUTPUTS`), so 4 lanes
+ * already make 2^17 invocations and more (the vocabulary projection's 151,936 outputs: ~600k).
+ */
+const CHUNK_LANES = 4;
 
 /**
  * Fewest outputs for which the cooperative schedule walks chunks. H200, 1-row steps: the
