@@ -3,6 +3,7 @@
  * owns the pipeline cache. Every kernel launch in the engine goes through one `Gpu`.
  * @module
  */
+import { type BufferRange, CanvasReader } from "./canvas_reader.ts";
 import { GpuError } from "./errors.ts";
 
 /** Bytes per `writeBuffer` of an upload: bounds the queue's staging copy of a large tensor. */
@@ -30,10 +31,13 @@ export class Gpu {
   /** Free readback buffers by size: only device.destroy() returns VRAM, so they are reused. */
   #staging = new Map<number, GPUBuffer[]>();
   #stagingCreated = 0;
+  #canvas: CanvasReader | null;
 
-  constructor(device: GPUDevice, info: GpuInfo) {
+  /** `canvas`: the fast readback path (see canvas_reader.ts); null reads through mapAsync. */
+  constructor(device: GPUDevice, info: GpuInfo, canvas: CanvasReader | null = null) {
     this.device = device;
     this.info = info;
+    this.#canvas = canvas;
     // An unhandled device loss makes later mapAsync calls hang; record it so callers fail fast.
     device.lost.then(() => {
       this.#lost = true;
@@ -133,41 +137,75 @@ export class Gpu {
     return this.#stagingCreated;
   }
 
+  /** True when reads finish as soon as the GPU does (the canvas path), not 10 ms later. */
+  get readsAreImmediate(): boolean {
+    return this.#canvas !== null;
+  }
+
   /**
-   * A mappable readback buffer of at least `bytes` (sizes round up to a power of two), from the
-   * pool when one is free. Hand it back with `releaseStaging` once unmapped.
+   * Reads `ranges` back once the GPU has finished all submitted work. The copies are appended
+   * to `encoder` (which this submits) so they follow the work that produces the bytes. Each
+   * result starts at a multiple of 4 bytes, so it can be viewed as 32-bit words.
    */
-  takeStaging(bytes: number): GPUBuffer {
-    const size = 2 ** Math.ceil(Math.log2(Math.max(256, bytes)));
-    const pooled = this.#staging.get(size)?.pop();
-    if (pooled) return pooled;
-    this.#stagingCreated++;
-    return this.device.createBuffer({
-      label: "readback",
-      size,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-  }
-
-  /** Returns an unmapped readback buffer to the pool. */
-  releaseStaging(buffer: GPUBuffer): void {
-    const free = this.#staging.get(buffer.size) ?? [];
-    free.push(buffer);
-    this.#staging.set(buffer.size, free);
-  }
-
-  /** Copies `bytes` bytes of `src` back to the CPU (one mapAsync: costly, batch your reads). */
-  async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+  async readRanges(
+    ranges: BufferRange[],
+    encoder: GPUCommandEncoder = this.device.createCommandEncoder(),
+  ): Promise<Uint8Array[]> {
     if (this.#lost) throw new GpuError("the GPU device was lost");
+    let total = 0;
+    for (const r of ranges) {
+      if (r.offset % 4 || r.bytes % 4) {
+        throw new RangeError(`readback range ${r.offset}+${r.bytes} is not 4-byte aligned`);
+      }
+      total += r.bytes;
+    }
+    const packed = this.#canvas && total <= this.#canvas.maxBytes
+      ? await this.#canvas.read(encoder, ranges, total)
+      : await this.#mapRead(encoder, ranges, total);
+    const out: Uint8Array[] = [];
+    let at = 0;
+    for (const r of ranges) {
+      out.push(packed.subarray(at, at + r.bytes));
+      at += r.bytes;
+    }
+    return out;
+  }
+
+  /** Copies `bytes` bytes of `src` from `offset` back to the CPU. */
+  async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
-    const staging = this.takeStaging(size);
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(src, offset, staging, 0, size);
-    this.device.queue.submit([enc.finish()]);
+    const [got] = await this.readRanges([{ buffer: src, offset, bytes: size }]);
+    return got.buffer.slice(got.byteOffset, got.byteOffset + bytes) as ArrayBuffer;
+  }
+
+  /** The portable readback: a pooled mappable buffer and `mapAsync` (>= 10 ms under Deno). */
+  async #mapRead(
+    encoder: GPUCommandEncoder,
+    ranges: BufferRange[],
+    total: number,
+  ): Promise<Uint8Array> {
+    const size = 2 ** Math.ceil(Math.log2(Math.max(256, total)));
+    let staging = this.#staging.get(size)?.pop();
+    if (!staging) {
+      this.#stagingCreated++;
+      staging = this.device.createBuffer({
+        label: "readback",
+        size,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+    }
+    let at = 0;
+    for (const r of ranges) {
+      encoder.copyBufferToBuffer(r.buffer, r.offset, staging, at, r.bytes);
+      at += r.bytes;
+    }
+    this.device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
-    const out = staging.getMappedRange(0, size).slice(0, bytes);
+    const out = new Uint8Array(staging.getMappedRange(0, size).slice(0, total));
     staging.unmap();
-    this.releaseStaging(staging);
+    const free = this.#staging.get(size) ?? [];
+    free.push(staging);
+    this.#staging.set(size, free);
     return out;
   }
 
@@ -180,10 +218,12 @@ export class Gpu {
 
 /**
  * Opens the best WebGPU adapter and a device with its maximum buffer limits.
- * Throws `GpuError` with advice when no adapter exists. `webgpu` defaults to `navigator.gpu` (null: none).
+ * Throws `GpuError` with advice when no adapter exists. `webgpu` defaults to `navigator.gpu` (null: none);
+ * `canvasReadback: false` keeps every read on `mapAsync` (tests compare the two paths).
  */
 export async function acquireGpu(
   webgpu: Pick<GPU, "requestAdapter"> | null = navigator.gpu ?? null,
+  options: { canvasReadback?: boolean } = {},
 ): Promise<Gpu> {
   if (!webgpu) {
     throw new GpuError("WebGPU is not available in this Deno build (navigator.gpu is missing)");
@@ -210,6 +250,7 @@ export async function acquireGpu(
     },
   });
   const info = adapter.info;
+  const canvas = options.canvasReadback === false ? null : await CanvasReader.open(device);
   return new Gpu(device, {
     description: info.description || info.vendor || "unknown adapter",
     isFallback: (info as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
@@ -217,5 +258,5 @@ export async function acquireGpu(
     hasTimestamps: features.includes("timestamp-query"),
     maxStorageBindingBytes: device.limits.maxStorageBufferBindingSize,
     maxBufferBytes: device.limits.maxBufferSize,
-  });
+  }, canvas);
 }

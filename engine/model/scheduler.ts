@@ -1,7 +1,7 @@
 /**
  * The one owner of the device's decode loop: admits requests between steps (continuous
  * batching), prefills them, then runs K decode steps per submit for every running sequence,
- * with sampling on the GPU and readbacks pipelined so the ~10 ms map latency overlaps work.
+ * with sampling on the GPU and one readback of the sampled tokens per submit.
  * @module
  */
 import {
@@ -11,18 +11,18 @@ import {
   SEQ_PARAM_WORDS,
   SEQ_STATE_WORDS,
 } from "../../kernels/mod.ts";
-import type { Gpu } from "../gpu/mod.ts";
+import type { BufferRange, Gpu } from "../gpu/mod.ts";
 import type { ModelConfig } from "./config.ts";
 import type { ForwardPass } from "./forward.ts";
 import type { Sequence } from "./sequence.ts";
 import type { FinishReason } from "../types.ts";
 import { GenerateError } from "./errors.ts";
 
-/** Readbacks in flight before the loop waits for the oldest. */
-const PIPELINE_DEPTH = 2;
 /**
  * Decode steps per submit once sequences are streaming. On GPUs a submit returns at once and
- * more steps amortize the ~10 ms readback; software adapters (llvmpipe) execute inside
+ * more steps amortize the readback and the GPU's idle time while the next submit is encoded
+ * (a read returns only when the GPU has finished everything submitted); software adapters
+ * (llvmpipe) execute inside
  * `queue.submit`, blocking the event loop, so there a submit stays short for I/O and
  * cancellation to get through between steps.
  */
@@ -40,13 +40,6 @@ const PREFILL_LAUNCHES_PER_SUBMIT = 64;
 /** Decode steps per command buffer within one submit (see #submitDecode). */
 const STEPS_PER_COMMAND_BUFFER = 2;
 
-interface Readback {
-  id: number;
-  staging: GPUBuffer;
-  done: Promise<void>;
-  seqs: Sequence[];
-}
-
 /** Continuous-batching scheduler over one ForwardPass. */
 export class Scheduler {
   #gpu: Gpu;
@@ -54,13 +47,8 @@ export class Scheduler {
   #c: ModelConfig;
   #pending: Sequence[] = [];
   #running: Sequence[] = [];
-  #slotBusyUntil: number[];
   #slotOwner: (Sequence | null)[];
-  #submissions = 0;
-  #processed = 0;
-  #inflight: Readback[] = [];
   #loop: Promise<void> | null = null;
-  #ringBytes: number;
   #stateBytes: number;
   #maxSteps: number;
 
@@ -69,10 +57,8 @@ export class Scheduler {
     this.#fw = forward;
     this.#c = config;
     const S = forward.limits.maxSeqs;
-    this.#slotBusyUntil = new Array(S).fill(0);
     this.#slotOwner = new Array(S).fill(null);
     this.#stateBytes = S * SEQ_STATE_WORDS * 4;
-    this.#ringBytes = S * SAMPLE_RING * SAMPLE_RECORD_WORDS * 4;
     this.#maxSteps = gpu.info.isFallback
       ? MAX_STEPS_PER_SUBMIT_SOFTWARE
       : forward.limits.stepsPerSubmit ?? MAX_STEPS_PER_SUBMIT;
@@ -81,9 +67,16 @@ export class Scheduler {
   /** Queues a sequence; the loop starts if idle. */
   submit(seq: Sequence): void {
     this.#pending.push(seq);
-    if (!this.#loop) {
-      this.#loop = this.#run().catch((e) => this.#failAll(e)).finally(() => (this.#loop = null));
-    }
+    this.#start();
+  }
+
+  #start(): void {
+    if (this.#loop) return;
+    this.#loop = this.#run().catch((e) => this.#failAll(e)).finally(() => {
+      this.#loop = null;
+      // A request submitted after the loop's last check, before this ran, would be stranded.
+      if (this.#pending.length) this.#start();
+    });
   }
 
   /** Resolves when no work is left (for orderly shutdown). */
@@ -103,25 +96,15 @@ export class Scheduler {
   }
 
   async #run(): Promise<void> {
-    while (this.#pending.length || this.#running.length || this.#inflight.length) {
-      // Sequences admitted now get their first token read back before any decode step, so
-      // time to first token is one prefill plus one readback.
+    while (this.#pending.length || this.#running.length) {
       const batch = this.#running.filter((s) => s.prefilled && !s.finished);
       const admitted = this.#admit();
-      // A constrained sequence admitted now needs its first token read back (and its next mask
-      // written) before any decode step samples with the first token's mask again.
-      const constrained = [...batch, ...admitted].some((s) => s.request.constraint);
-      if (batch.length || admitted.length) {
-        const steps = this.#stepsFor(batch, admitted.length > 0 || constrained);
-        this.#submitDecode(batch, steps, admitted);
-      }
-      const mustWait = this.#inflight.length >= (constrained ? 1 : PIPELINE_DEPTH) ||
-        (batch.length === 0 && admitted.length === 0);
-      if (mustWait && this.#inflight.length) await this.#process(this.#inflight.shift()!);
-      else if (!this.#inflight.length && !this.#pending.length && !batch.length) {
-        // Nothing can progress until a slot frees: wait briefly for in-flight work elsewhere.
-        await new Promise((r) => setTimeout(r, 1));
-      }
+      if (!batch.length && !admitted.length) continue; // every pending request was cancelled
+      // Sequences admitted now get their first token read back before any decode step, so
+      // time to first token is one prefill plus one readback. A constrained sequence needs each
+      // token read back (and its next mask written) before the next step samples.
+      const eager = admitted.length > 0 || batch.some((s) => s.request.constraint);
+      await this.#process(this.#submitDecode(batch, this.#stepsFor(batch, eager), admitted));
     }
   }
 
@@ -161,9 +144,8 @@ export class Scheduler {
   }
 
   #freeSlot(): number {
-    for (let i = 0; i < this.#slotOwner.length - 1; i++) { // the last slot is for embeddings
-      if (!this.#slotOwner[i] && this.#slotBusyUntil[i] <= this.#processed) return i;
-    }
+    // The last slot is for embeddings.
+    for (let i = 0; i < this.#slotOwner.length - 1; i++) if (!this.#slotOwner[i]) return i;
     return -1;
   }
 
@@ -197,6 +179,7 @@ export class Scheduler {
       }
     }
     seq.prefilled = true;
+    seq.pendingSteps = 1; // the prompt's last row samples the first token
   }
 
   #params(seq: Sequence): Uint32Array<ArrayBuffer> {
@@ -234,9 +217,9 @@ export class Scheduler {
     this.#gpu.device.queue.writeBuffer(this.#fw.buffers.masks, seq.slot * words * 4, mask);
   }
 
-  #submitDecode(batch: Sequence[], steps: number, admitted: Sequence[]): void {
+  /** Encodes `steps` decode steps for `batch`, then reads back what every sequence sampled. */
+  #submitDecode(batch: Sequence[], steps: number, admitted: Sequence[]): Promise<SampledRecords> {
     const q = this.#gpu.device.queue, b = this.#fw.buffers, dev = this.#gpu.device;
-    const id = ++this.#submissions;
     let enc = dev.createCommandEncoder();
     if (steps > 0) {
       const slots = new Uint32Array(batch.map((s) => s.slot));
@@ -249,10 +232,9 @@ export class Scheduler {
         sampleRows: batch.length,
         decode: true,
       });
-      // Deno's queue.submit translates every dispatch (~3.5 us each on the H200) and its mapAsync
-      // blocks until the GPU is idle, so one big submit leaves the GPU idle while it is
-      // translated. Small submits let the GPU start on the first steps while later ones are
-      // still being translated.
+      // Deno's queue.submit translates every dispatch (~3.5 us each on the H200) before the GPU
+      // sees any of them, so one big submit leaves the GPU idle while it is translated. Small
+      // submits let the GPU start on the first steps while later ones are still translated.
       for (let done = 0; done < steps; done += STEPS_PER_COMMAND_BUFFER) {
         if (done > 0) {
           q.submit([enc.finish()]);
@@ -265,31 +247,57 @@ export class Scheduler {
       }
       for (const s of batch) s.pendingSteps += steps;
     }
-    const staging = this.#gpu.takeStaging(this.#stateBytes + this.#ringBytes);
-    enc.copyBufferToBuffer(b.seqState, 0, staging, 0, this.#stateBytes);
-    enc.copyBufferToBuffer(b.outRing, 0, staging, this.#stateBytes, this.#ringBytes);
-    q.submit([enc.finish()]);
-    const seqs = [...new Set([...batch, ...admitted])];
-    for (const s of seqs) s.lastSubmission = id;
-    this.#inflight.push({ id, staging, seqs, done: staging.mapAsync(GPUMapMode.READ) });
+    const seqs = [...batch, ...admitted];
+    const ranges: BufferRange[] = [{ buffer: b.seqState, offset: 0, bytes: this.#stateBytes }];
+    const parts: number[] = [];
+    for (const s of seqs) {
+      const before = ranges.length;
+      ranges.push(...this.#ringRanges(s));
+      parts.push(ranges.length - before);
+    }
+    return this.#gpu.readRanges(ranges, enc).then(([state, ...ring]) => {
+      const records = new Map<Sequence, Uint32Array>();
+      let at = 0;
+      seqs.forEach((s, i) => {
+        records.set(s, words(ring.slice(at, at + parts[i])));
+        at += parts[i];
+      });
+      return { state: words([state]), records, seqs };
+    });
   }
 
-  async #process(rb: Readback): Promise<void> {
-    await rb.done;
-    const data = rb.staging.getMappedRange(0, this.#stateBytes + this.#ringBytes).slice(0);
-    rb.staging.unmap();
-    this.#gpu.releaseStaging(rb.staging);
-    this.#processed = rb.id;
-    const state = new Uint32Array(data, 0, this.#stateBytes / 4);
-    const ringU = new Uint32Array(data, this.#stateBytes);
-    const ringF = new Float32Array(data, this.#stateBytes);
-    for (const s of rb.seqs) {
+  /**
+   * The ring records a sequence's pending steps may have written: `pendingSteps` records from
+   * its `consumed` position, as one range or two where the ring wraps.
+   */
+  #ringRanges(s: Sequence): BufferRange[] {
+    const recordBytes = SAMPLE_RECORD_WORDS * 4, b = this.#fw.buffers;
+    const n = Math.min(SAMPLE_RING, s.pendingSteps), start = s.consumed % SAMPLE_RING;
+    const first = Math.min(n, SAMPLE_RING - start);
+    const base = s.slot * SAMPLE_RING * recordBytes;
+    const ranges = [{
+      buffer: b.outRing,
+      offset: base + start * recordBytes,
+      bytes: first * recordBytes,
+    }];
+    if (n > first) {
+      ranges.push({ buffer: b.outRing, offset: base, bytes: (n - first) * recordBytes });
+    }
+    return ranges;
+  }
+
+  async #process(read: Promise<SampledRecords>): Promise<void> {
+    const { state, records, seqs } = await read;
+    for (const s of seqs) {
       if (s.finished) continue;
       const count = state[s.slot * SEQ_STATE_WORDS + 2];
+      const ringU = records.get(s)!;
+      const ringF = new Float32Array(ringU.buffer, ringU.byteOffset, ringU.length);
+      const first = s.consumed;
       s.pendingSteps = 0;
       let reason: FinishReason | null = s.request.signal?.aborted ? "cancelled" : null;
       while (!reason && s.consumed < count) {
-        const rec = (s.slot * SAMPLE_RING + (s.consumed % SAMPLE_RING)) * SAMPLE_RECORD_WORDS;
+        const rec = (s.consumed - first) * SAMPLE_RECORD_WORDS;
         const nTop = Math.min(MAX_TOP_LOGPROBS, s.request.logprobs ?? 0);
         const top = [];
         for (let j = 0; j < nTop; j++) {
@@ -315,11 +323,29 @@ export class Scheduler {
       if (reason) s.finish(reason);
       else if (s.request.constraint) this.#writeMask(s);
     }
-    // Finished sequences leave the batch; their slots free once no submitted step uses them.
-    for (const s of this.#running.filter((x) => x.finished)) {
-      this.#slotBusyUntil[s.slot] = s.lastSubmission;
-      this.#slotOwner[s.slot] = null;
-    }
+    // Finished sequences leave the batch and free their slots: no submitted step is left.
+    for (const s of this.#running) if (s.finished) this.#slotOwner[s.slot] = null;
     this.#running = this.#running.filter((x) => !x.finished);
   }
+}
+
+/** What one submit sampled: every slot's state words and each sequence's ring records. */
+interface SampledRecords {
+  state: Uint32Array;
+  records: Map<Sequence, Uint32Array>;
+  seqs: Sequence[];
+}
+
+/** The concatenation of `parts` as 32-bit words (a view when there is one part). */
+function words(parts: Uint8Array[]): Uint32Array {
+  if (parts.length === 1) {
+    return new Uint32Array(parts[0].buffer, parts[0].byteOffset, parts[0].length / 4);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return new Uint32Array(out.buffer);
 }

@@ -21,9 +21,7 @@ export class Sequence implements GenerationStream {
   slot = -1;
   /** Sampled records already consumed from the GPU ring. */
   consumed = 0;
-  /** Id of the last submission that included this sequence's slot. */
-  lastSubmission = 0;
-  /** Decode steps submitted whose tokens have not been read back yet. */
+  /** Samples submitted (decode steps, and the prompt's first token) not read back yet. */
   pendingSteps = 0;
   prefilled = false;
   finished = false;
