@@ -50,6 +50,7 @@ const ROWS = QUICK ? [16, 256, 512] : SWEEP ? [32, 64, 128, 256, 512] : [16, 32,
 const SWEEP_SPLITS = [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
 /** GEMM variants: rows per tile. */
 const GEMMS: { label: string; tileRows: number }[] = [
+  { label: "g16", tileRows: 16 },
   { label: "g32", tileRows: 32 },
   { label: "g64", tileRows: 64 },
   { label: "g128", tileRows: 128 },

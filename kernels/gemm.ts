@@ -1,7 +1,7 @@
 /**
  * Tiled GEMM for many rows (prefill): `y[r, n] (+)= x[r, :] . W[n, :] (+ bias[n]) (+ LoRA)` with
  * the bindings, params and epilogue of `matmulKernel`. Each workgroup of 256 invocations owns a
- * tile of `tileRows` rows x 64 outputs; per step of 32 along K it decodes the weight tile once
+ * tile of `tileRows` (16 to 128) rows x 64 outputs; per step of 32 along K it decodes the weight tile once
  * into workgroup memory (two `load4_w` per invocation) and stages the input tile, then every
  * invocation accumulates a (tileRows / 16) x 4 block in registers from workgroup memory. The
  * matmul re-decodes a weight row per 8 input rows; here a decoded value serves the whole tile.
@@ -20,7 +20,7 @@ import { matmulInterface, type MatmulInterfaceSpec } from "./matmul.ts";
  * binding 9 the up weight, output `silu(gate) * up`), plus the tile.
  */
 export interface GemmSpec extends MatmulInterfaceSpec {
-  /** Rows per tile: 32, 64 or 128 (default {@link gemmTileRows}'s choice for 256 rows). */
+  /** Rows per tile: 16, 32, 64 or 128 (default {@link gemmTileRows}'s choice for 256 rows). */
   tileRows?: number;
   /**
    * K-split variant: workgroup z of `num_workgroups.z` walks one slice of K and stores its raw
@@ -36,7 +36,12 @@ export const GEMM_TILE_N = 64;
 const BK = 32;
 /** Invocations per workgroup: 16 along the outputs x 16 along the rows. */
 const WG = 256;
-const TILE_ROWS = [32, 64, 128];
+const TILE_ROWS = [16, 32, 64, 128];
+
+/** Rows of the input tile stored side by side in workgroup memory (1: scalars). */
+function xWidth(tm: number): number {
+  return tm >= 64 ? 4 : tm >= 32 ? 2 : 1;
+}
 
 /** Workgroup grid `[n tiles, row tiles, K slices]`. */
 export function gemmGroups(
@@ -68,9 +73,10 @@ function splitTarget(gated: boolean): number {
  * outputs and a short K: the K/V projections); where there are enough tiles not to split, 128
  * only for rows `k` of 2048 or more. Fitted to an H200 sweep (`bench/gemm_bench.ts --sweep`,
  * Qwen2.5 0.5B/3B shapes, 32 to 512 rows): within 4% of the fastest tile and split on average,
- * 14% at worst.
+ * 14% at worst. At most 16 rows (a batch of decode steps) take 16-row tiles.
  */
 export function gemmTileRows(rows: number, nCount: number, k: number, gated = false): number {
+  if (rows <= 16) return 16; // a batch of decode rows: a 32-row tile would compute half zeros
   const target = splitTarget(gated), steps = Math.ceil(k / BK);
   const tiles = (tm: number) => Math.ceil(nCount / GEMM_TILE_N) * Math.ceil(rows / tm);
   for (const tm of [128, 64]) {
@@ -130,9 +136,11 @@ export function gemmPartialsFloats(maxRows: number, gated: boolean): number {
  */
 export function gemmKernel(spec: GemmSpec): string {
   const tm = spec.tileRows ?? gemmTileRows(256, spec.n, spec.k);
-  if (!TILE_ROWS.includes(tm)) throw new RangeError(`gemm: tile rows ${tm} is not 32, 64 or 128`);
+  if (!TILE_ROWS.includes(tm)) {
+    throw new RangeError(`gemm: tile rows ${tm} is not 16, 32, 64 or 128`);
+  }
   const dual = spec.upType !== undefined, split = !!spec.split;
-  const xw = tm >= 64 ? 4 : 2;
+  const xw = xWidth(tm);
   // The split variant leaves the epilogue to the reduce: one kernel serves every bias and LoRA.
   const face = split ? { ...spec, bias: false, loraRank: 0 } : spec;
   return matmulInterface(face, "gemm") + /* wgsl */ `
@@ -141,7 +149,7 @@ const TN = ${GEMM_TILE_N}u;
 const BK = ${BK}u;
 // K-major tiles: xs[k][row] and ws[k][output], so an invocation reads its rows and outputs
 // as vectors and the 16 invocations of a row group read consecutive outputs.
-var<workgroup> xs: array<vec${xw}<f32>, ${BK * tm / xw}>;
+var<workgroup> xs: array<${xw === 1 ? "f32" : `vec${xw}<f32>`}, ${BK * tm / xw}>;
 var<workgroup> ws: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;
 ${dual ? `var<workgroup> ws2: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;` : ""}
 ` + mainBody(tm, dual, split);
@@ -211,22 +219,31 @@ export function gemmReduceGroups(nCount: number, rows: number): [number, number]
   return [Math.ceil(nCount / REDUCE_WG), rows];
 }
 
-/** Reads input quad i of the tile at K offset `k` into register xr<i> (zero outside). */
-function loadX(i: number, k: string): string {
+/**
+ * Reads input quad i of the tile at K offset `k` into register xr<i> (zero outside). A 16-row
+ * tile has fewer quads than invocations: the upper half loads none.
+ */
+function loadX(i: number, k: string, tm: number): string {
+  const quads = tm * BK / 4;
   return `{
       let idx = t + ${i * WG}u;
       let row = idx % TM;
       let kk = ${k} + (idx / TM) * 4u;
       xr${i} = vec4<f32>();
-      if (r0 + row < p.rows && kk < K) { xr${i} = x[((r0 + row) * K + kk) / 4u]; }
+      if (${quads < WG ? `idx < ${quads}u && ` : ""}r0 + row < p.rows && kk < K) {
+        xr${i} = x[((r0 + row) * K + kk) / 4u];
+      }
     }`;
 }
 
 /** Stores xr<i>, elements (row, 4q .. 4q+3), to xs[4q .. 4q+3][row]. */
 function storeX(i: number, tm: number): string {
-  const xw = tm >= 64 ? 4 : 2;
-  const at = (c: number) => `xs[(base + ${c * tm}u) / ${xw}u][row % ${xw}u] = xr${i}.${"xyzw"[c]};`;
-  return `{
+  const xw = xWidth(tm), quads = tm * BK / 4;
+  const at = (c: number) =>
+    xw === 1
+      ? `xs[base + ${c * tm}u] = xr${i}.${"xyzw"[c]};`
+      : `xs[(base + ${c * tm}u) / ${xw}u][row % ${xw}u] = xr${i}.${"xyzw"[c]};`;
+  return `${quads < WG ? `if (t + ${i * WG}u < ${quads}u) ` : ""}{
       let idx = t + ${i * WG}u;
       let row = idx % TM;
       let base = (idx / TM) * 4u * TM + row;
@@ -264,15 +281,15 @@ function storeW(i: number, dual: boolean): string {
 }
 
 function mainBody(tm: number, dual: boolean, split: boolean): string {
-  const rm = tm / 16, xw = tm >= 64 ? 4 : 2, xv = rm / xw;
+  const rm = tm / 16, xw = xWidth(tm), xv = rm / xw;
   const range = (m: number) => Array.from({ length: m }, (_, i) => i);
-  const xq = range(tm * BK / 4 / WG), wq = range(GEMM_TILE_N * BK / 4 / WG);
+  const xq = range(Math.ceil(tm * BK / 4 / WG)), wq = range(GEMM_TILE_N * BK / 4 / WG);
   const regs = [
     ...xq.map((i) => `var xr${i}: vec4<f32>;`),
     ...wq.map((i) => `var wr${i}: vec4<f32>;${dual ? ` var wq${i}: vec4<f32>;` : ""}`),
   ];
   const stage = [
-    ...xq.map((i) => loadX(i, "k0")),
+    ...xq.map((i) => loadX(i, "k0", tm)),
     ...wq.map((i) => loadW(i, "k0", dual)),
     ...xq.map((i) => storeX(i, tm)),
     ...wq.map((i) => storeW(i, dual)),
@@ -287,7 +304,7 @@ function mainBody(tm: number, dual: boolean, split: boolean): string {
       (dual ? ` let wv2 = ws2[${kk * GEMM_TILE_N / 4}u + tx];` : "");
     const xl = range(xv).map((j) => `let xa${j} = xs[${kk * tm / xw}u + ty * ${xv}u + ${j}u];`);
     const fmas = range(rm).map((i) => {
-      const xs = `xa${Math.floor(i / xw)}.${"xyzw"[i % xw]}`;
+      const xs = xw === 1 ? `xa${i}` : `xa${Math.floor(i / xw)}.${"xyzw"[i % xw]}`;
       return `acc${i} += ${xs} * wv;${dual ? ` accB${i} += ${xs} * wv2;` : ""}`;
     });
     return `{ ${w} ${xl.join(" ")}\n      ${fmas.join(" ")} }`;

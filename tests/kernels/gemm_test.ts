@@ -159,7 +159,7 @@ function assertClose(got: Float32Array, want: Float32Array): void {
 const TYPES: [GgmlType, number, number][] = [
   [GgmlType.F32, 100, 32], // K not a multiple of the 32-wide step
   [GgmlType.F16, 68, 64],
-  [GgmlType.Q8_0, 96, 32],
+  [GgmlType.Q8_0, 96, 16], // a batch of decode rows
   [GgmlType.Q5_0, 64, 64],
   [GgmlType.Q4_K, 512, 128],
   [GgmlType.Q6_K, 256, 32],
@@ -209,7 +209,7 @@ Deno.test("gemm with a K step cut short (K=100) adds to y", async () => {
 
 for (
   const [type, upType, k, rows, tileRows, lora] of [
-    [GgmlType.F16, GgmlType.F16, 100, 17, 32, false],
+    [GgmlType.F16, GgmlType.F16, 100, 17, 16, false],
     [GgmlType.Q5_0, GgmlType.Q5_0, 64, 70, 64, true],
     [GgmlType.Q4_K, GgmlType.Q6_K, 256, 70, 128, true],
   ] as const
@@ -248,6 +248,19 @@ for (const [rows, splits] of [[17, 2], [70, 3]]) {
     assertClose(got, want);
   });
 }
+
+Deno.test("gemm split into 4 K slices with 16-row tiles (Q4_K K=512, 16 rows, as a decode batch) equals the CPU reference", async () => {
+  const { got, want } = await run({
+    type: GgmlType.Q4_K,
+    k: 512,
+    rows: 16,
+    nCount: 70,
+    nTotal: 100,
+    tileRows: 16,
+    splits: 4,
+  });
+  assertClose(got, want);
+});
 
 Deno.test("gemm split: bias, accumulate and per-row LoRA on a chunk at nBase of a strided y", async () => {
   const adapters = Array.from({ length: 70 }, (_, r) => r % 4 - 1);
@@ -337,6 +350,8 @@ Deno.test("gemmSplits: slices of whole 32-steps, none empty, within the target w
 });
 
 Deno.test("gemmTileRows: the largest tile the rows fill, smaller for few outputs with a short K", () => {
+  assert.equal(gemmTileRows(16, 896, 4864), 16, "16 decode rows fill a 16-row tile");
+  assert.equal(gemmTileRows(16, 4864, 896, true), 16);
   assert.equal(gemmTileRows(32, 896, 4864), 32);
   assert.equal(gemmTileRows(100, 896, 4864), 64);
   assert.equal(gemmTileRows(512, 896, 4864), 128);
