@@ -13,7 +13,12 @@
  * @module
  */
 import { GgmlType } from "./ggml_types.ts";
-import { matmulInterface, type MatmulInterfaceSpec } from "./matmul.ts";
+import {
+  matmulInterface,
+  type MatmulInterfaceSpec,
+  qkvInterface,
+  type QkvInterfaceSpec,
+} from "./matmul.ts";
 
 /**
  * Shape of a GEMM kernel: that of the matmul (`upType` selects the gated FFN mode: W is the gate,
@@ -140,10 +145,53 @@ export function gemmKernel(spec: GemmSpec): string {
     throw new RangeError(`gemm: tile rows ${tm} is not 16, 32, 64 or 128`);
   }
   const dual = spec.upType !== undefined, split = !!spec.split;
-  const xw = xWidth(tm);
   // The split variant leaves the epilogue to the reduce: one kernel serves every bias and LoRA.
   const face = split ? { ...spec, bias: false, loraRank: 0 } : spec;
-  return matmulInterface(face, "gemm") + /* wgsl */ `
+  return matmulInterface(face, "gemm") + tileDeclarations(tm, dual) +
+    mainBody(tm, dual, split, false);
+}
+
+/** Shape of the fused Q, K and V GEMM: the QKV matmul's (no LoRA, no folded norm) and a tile. */
+export interface QkvGemmSpec extends Omit<QkvInterfaceSpec, "normEps"> {
+  tileRows: number;
+  /** The K-split variant, as `GemmSpec.split` (the bias is then the reduce's). */
+  split?: boolean;
+}
+
+/**
+ * WGSL for the Q, K and V projections of one input as one GEMM over their stacked outputs (Q's,
+ * then K's, then V's), each landing in its own buffer: one launch (and one reduce when K is
+ * split) instead of three. Bindings as `qkvMatmulKernel` less the norm: 0 x, 1 Wq, 2 q out,
+ * 3 params {rows, nCount = total outputs}, 4 q bias, 9 Wk, 10 Wv, 11 k out, 12 v out, 13 k bias,
+ * 14 v bias. The `split` variant binds 0 x, 1 Wq, 2 partials, 3 params, 9 Wk, 10 Wv; then
+ * `qkvGemmReduceKernel`. Dispatch as `gemmKernel` with nCount the total outputs.
+ */
+export function qkvGemmKernel(spec: QkvGemmSpec): string {
+  const tm = spec.tileRows;
+  if (!TILE_ROWS.includes(tm)) {
+    throw new RangeError(`gemm: tile rows ${tm} is not 16, 32, 64 or 128`);
+  }
+  const split = !!spec.split;
+  return qkvInterface({ ...spec, bias: spec.bias && !split }) + tileDeclarations(tm, false) +
+    mainBody(tm, false, split, true);
+}
+
+/**
+ * WGSL summing a split QKV GEMM's slices in slice order and storing each output with its bias
+ * to its own buffer. Bindings as `qkvGemmKernel` less 0 x and the weights, plus 5 the
+ * partials (12 is the V output here). Dispatch `gemmReduceGroups(total outputs, rows)`.
+ */
+export function qkvGemmReduceKernel(spec: Pick<QkvGemmSpec, "outputs" | "bias">): string {
+  // Only the epilogue is used: F32 weights and K 4 keep one reduce per output shape.
+  const types: QkvGemmSpec["types"] = [GgmlType.F32, GgmlType.F32, GgmlType.F32];
+  return qkvInterface({ types, outputs: spec.outputs, k: 4, bias: spec.bias }) +
+    reduceMain(false, 5);
+}
+
+/** The tile constants and workgroup arrays of a GEMM of `tm`-row tiles. */
+function tileDeclarations(tm: number, dual: boolean): string {
+  const xw = xWidth(tm);
+  return /* wgsl */ `
 const TM = ${tm}u;
 const TN = ${GEMM_TILE_N}u;
 const BK = ${BK}u;
@@ -152,7 +200,7 @@ const BK = ${BK}u;
 var<workgroup> xs: array<${xw === 1 ? "f32" : `vec${xw}<f32>`}, ${BK * tm / xw}>;
 var<workgroup> ws: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;
 ${dual ? `var<workgroup> ws2: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;` : ""}
-` + mainBody(tm, dual, split);
+`;
 }
 
 /**
@@ -192,9 +240,14 @@ export function gemmReduceKernel(spec: MatmulInterfaceSpec): string {
   const dual = spec.upType !== undefined;
   // Only the epilogue is used: a fixed weight type and K keep one reduce per epilogue.
   const face = { ...spec, type: GgmlType.F32, upType: dual ? GgmlType.F32 : undefined, k: 4 };
+  return matmulInterface(face, "gemm reduce") + reduceMain(dual, 12);
+}
+
+/** The reduce's entry point, reading the partials from binding `at`. */
+function reduceMain(dual: boolean, at: number): string {
   const sum = dual ? "g += partials[at]; v += partials[at + part];" : "g += partials[at];";
-  return matmulInterface(face, "gemm reduce") + /* wgsl */ `
-@group(0) @binding(12) var<storage, read> partials: array<f32>;
+  return /* wgsl */ `
+@group(0) @binding(${at}) var<storage, read> partials: array<f32>;
 @compute @workgroup_size(${REDUCE_WG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
   let n = wg.x * ${REDUCE_WG}u + t;
@@ -251,8 +304,11 @@ function storeX(i: number, tm: number): string {
     }`;
 }
 
-/** Decodes weight quad i of the tile at K offset `k` into wr<i> (and wq<i>, gated). */
-function loadW(i: number, k: string, dual: boolean): string {
+/**
+ * Decodes weight quad i of the tile at K offset `k` into wr<i> (and wq<i>, gated). `byIndex`:
+ * `load4_w` takes the output's index (the QKV GEMM's), not its row's byte offset.
+ */
+function loadW(i: number, k: string, dual: boolean, byIndex: boolean): string {
   return `{
       let idx = t + ${i * WG}u;
       let o = idx % TN;
@@ -260,7 +316,7 @@ function loadW(i: number, k: string, dual: boolean): string {
       wr${i} = vec4<f32>();
       ${dual ? `wq${i} = vec4<f32>();` : ""}
       if (n0 + o < p.nCount && kk < K) {
-        wr${i} = load4_w((n0 + o) * ROW_BYTES, kk);
+        wr${i} = load4_w(${byIndex ? "n0 + o" : "(n0 + o) * ROW_BYTES"}, kk);
         ${dual ? `wq${i} = load4_w2((n0 + o) * ROW_BYTES2, kk);` : ""}
       }
     }`;
@@ -280,7 +336,7 @@ function storeW(i: number, dual: boolean): string {
     }`;
 }
 
-function mainBody(tm: number, dual: boolean, split: boolean): string {
+function mainBody(tm: number, dual: boolean, split: boolean, byIndex: boolean): string {
   const rm = tm / 16, xw = xWidth(tm), xv = rm / xw;
   const range = (m: number) => Array.from({ length: m }, (_, i) => i);
   const xq = range(Math.ceil(tm * BK / 4 / WG)), wq = range(GEMM_TILE_N * BK / 4 / WG);
@@ -290,7 +346,7 @@ function mainBody(tm: number, dual: boolean, split: boolean): string {
   ];
   const stage = [
     ...xq.map((i) => loadX(i, "k0", tm)),
-    ...wq.map((i) => loadW(i, "k0", dual)),
+    ...wq.map((i) => loadW(i, "k0", dual, byIndex)),
     ...xq.map((i) => storeX(i, tm)),
     ...wq.map((i) => storeW(i, dual)),
   ];

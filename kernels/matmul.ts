@@ -433,22 +433,40 @@ export interface QkvMatmulSpec {
  * 12 v out, 13 k bias, 14 v bias, 15 norm weight (with `normEps`). Dispatch `matmulGroups(total, cooperative, k, total)`.
  */
 export function qkvMatmulKernel(spec: QkvMatmulSpec): string {
-  const { types, outputs: [nq, nk, nv], k, bias, cooperative } = spec;
-  if (k % 4 !== 0) throw new RangeError(`matmul: K=${k} is not a multiple of 4`);
+  const { outputs: [nq, nk, nv], k, cooperative } = spec;
   const rb = spec.rowBlock ?? MATMUL_ROW_BLOCK;
   const n = nq + nk + nv;
   const lanes = matmulLanes(k, n);
-  const header = /* wgsl */ `
+  const header = qkvInterface(spec, chunked(k, n)) + /* wgsl */ `
+const WG = ${cooperative ? matmulWorkgroup(lanes) : 64}u;
+const RB = ${rb}u;
+`;
+  const norm = spec.normEps !== undefined;
+  if (!cooperative) return header + perThreadMain(false, true, norm);
+  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true, norm, k, n);
+}
+
+/** What the fused Q, K and V projection's bindings, decoders and epilogue depend on. */
+export type QkvInterfaceSpec = Pick<QkvMatmulSpec, "types" | "outputs" | "k" | "bias" | "normEps">;
+
+/**
+ * WGSL shared by the fused Q, K and V matmul and GEMM: constants K, NQ, NK, NV, the params
+ * struct (as the matmul's), the bindings (2 is `y`, the Q output), `load4_w(n, kk)` (and with
+ * `chunks`, `load32_w(n, c)`) by output index across the three weights, and `finish(r, n, dot)`,
+ * which adds the bias and stores to the weight's own output.
+ */
+export function qkvInterface(spec: QkvInterfaceSpec, chunks = false): string {
+  const { types, outputs: [nq, nk, nv], k, bias } = spec;
+  if (k % 4 !== 0) throw new RangeError(`qkv: K=${k} is not a multiple of 4`);
+  return /* wgsl */ `
 const K = ${k}u;
 const NQ = ${nq}u;
 const NK = ${nk}u;
 const NV = ${nv}u;
-const WG = ${cooperative ? matmulWorkgroup(lanes) : 64}u;
-const RB = ${rb}u;
-struct Params { rows: u32, nCount: u32, _n: u32, _l: u32, _y: u32, _acc: u32, _a: u32, _b: u32 }
+struct Params { rows: u32, nCount: u32, _n: u32, _l: u32, _y: u32, _acc: u32, splits: u32, _b: u32 }
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> wq: ${WEIGHT_ARRAY};
-@group(0) @binding(2) var<storage, read_write> yq: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 @group(0) @binding(9) var<storage, read> wk: ${WEIGHT_ARRAY};
 @group(0) @binding(10) var<storage, read> wv: ${WEIGHT_ARRAY};
@@ -473,7 +491,7 @@ fn load4_w(n: u32, kk: u32) -> vec4<f32> {
   return load4_wv((n - NQ - NK) * ${gpuRowBytes(types[2], k)}u, kk);
 }
 ${
-    chunked(k, n)
+    chunks
       ? `struct W32 { q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>, q4: vec4<f32>, q5: vec4<f32>, q6: vec4<f32>, q7: vec4<f32> }
 fn load32_w(n: u32, c: u32) -> W32 {
   if (n < NQ) { let a = load32_wq(n * ${gpuRowBytes(types[0], k)}u, c); return ${asW32("a")}; }
@@ -487,14 +505,11 @@ fn load32_w(n: u32, c: u32) -> W32 {
   }
 
 fn finish(r: u32, n: u32, dotValue: f32) {
-  if (n < NQ) { yq[r * NQ + n] = dotValue${bias ? " + bq[n]" : ""}; return; }
+  if (n < NQ) { y[r * NQ + n] = dotValue${bias ? " + bq[n]" : ""}; return; }
   if (n < NQ + NK) { yk[r * NK + n - NQ] = dotValue${bias ? " + bk[n - NQ]" : ""}; return; }
   yv[r * NV + n - NQ - NK] = dotValue${bias ? " + bv[n - NQ - NK]" : ""};
 }
 `;
-  const norm = spec.normEps !== undefined;
-  if (!cooperative) return header + perThreadMain(false, true, norm);
-  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true, norm, k, n);
 }
 
 /**

@@ -77,5 +77,8 @@ export {
   type GemmSpec,
   gemmSplits,
   gemmTileRows,
+  qkvGemmKernel,
+  qkvGemmReduceKernel,
+  type QkvGemmSpec,
   splitGemmBindings,
 } from "./gemm.ts";

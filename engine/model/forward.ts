@@ -19,9 +19,12 @@ import {
   type GemmSpec,
   gemmSplits,
   gemmTileRows,
+  type GgmlType,
   loraDownKernel,
   matmulGroups,
   matmulKernel,
+  qkvGemmKernel,
+  qkvGemmReduceKernel,
   qkvMatmulKernel,
   rmsnormKernel,
   ropeKvKernel,
@@ -288,7 +291,10 @@ export class ForwardPass {
       const attnNorm = fold ? L.attnNorm : undefined;
       if (!fold) p.add(norm, "attn norm", rows, [a.x, L.attnNorm, a.xn, prm(rows)]);
       const single = [L.q, L.k, L.v].every((W) => W.chunks.length === 1);
-      if (single && !this.#lora && !this.#gemmTile(rows, qDim, L.q.cols)) {
+      const qkvTile = this.#gemmTile(rows, qDim + 2 * kvDim, L.q.cols);
+      if (single && !this.#lora && qkvTile) {
+        this.#qkvGemm(p, L, rows, qkvTile);
+      } else if (single && !this.#lora) {
         this.#qkv(p, L, rows, attnNorm);
       } else {
         this.#lin(p, l, "q", L.q, xIn, a.q, rows, qDim, 0, false, L.qBias, attnNorm);
@@ -422,6 +428,70 @@ export class ForwardPass {
   }
 
   /**
+   * Q, K and V projections of `xn` as one GEMM of `tile`-row tiles over their stacked outputs
+   * (no adapters), with one reduce when K is split: a launch and a reduce instead of three each.
+   */
+  #qkvGemm(p: Program, L: LayerWeights, rows: number, tile: number): void {
+    const a = this.#act, k = L.q.cols, bias = !!L.qBias;
+    const outputs: [number, number, number] = [L.q.rows, L.k.rows, L.v.rows];
+    const total = outputs[0] + outputs[1] + outputs[2];
+    const types: [GgmlType, GgmlType, GgmlType] = [L.q.type, L.k.type, L.v.type];
+    const spec = { types, outputs, k, bias };
+    const splits = gemmSplits(total, rows, k, tile);
+    const params = { params: new Uint32Array([rows, total, 0, 0, 0, 0, splits, 0]) };
+    const [wq, wk, wv] = [L.q, L.k, L.v].map((W) => W.chunks[0].buffer);
+    const [bq, bk, bv] = bias ? [L.qBias!, L.kBias!, L.vBias!] : [null, null, null];
+    const outs = { 2: a.q, 11: a.k, 12: a.v, 4: bq, 13: bk, 14: bv };
+    if (splits === 1) {
+      const code = qkvGemmKernel({ ...spec, tileRows: tile });
+      p.add(
+        code,
+        "qkv proj",
+        gemmGroups(total, rows, tile),
+        bySlot({
+          0: a.xn,
+          1: wq,
+          3: params,
+          9: wk,
+          10: wv,
+          ...outs,
+        }),
+      );
+      return;
+    }
+    const partials = this.#gemmPartials();
+    const split = qkvGemmKernel({ ...spec, tileRows: tile, split: true });
+    p.add(
+      split,
+      "qkv proj",
+      gemmGroups(total, rows, tile, splits),
+      bySlot({
+        0: a.xn,
+        1: wq,
+        2: partials,
+        3: params,
+        9: wk,
+        10: wv,
+      }),
+    );
+    p.add(
+      qkvGemmReduceKernel(spec),
+      "qkv proj reduce",
+      gemmReduceGroups(total, rows),
+      bySlot({ 3: params, 5: partials, ...outs }),
+    );
+  }
+
+  /** The partial sums of split GEMMs, allocated for the largest (gated) split on first use. */
+  #gemmPartials(): GPUBuffer {
+    if (!this.#act.gemmPartials) {
+      const floats = gemmPartialsFloats(this.limits.maxRows, true);
+      this.#act.gemmPartials = this.#gpu.storage(floats * 4, "gemm partials");
+    }
+    return this.#act.gemmPartials;
+  }
+
+  /**
    * Gate and up projections with SwiGLU in one kernel: `h = silu(xn Wg) * (xn Wu)`, reading x
    * with `norm` folded in when given.
    */
@@ -488,11 +558,7 @@ export class ForwardPass {
     splits: number,
     bufs: (GPUBuffer | { params: Uint32Array } | null)[],
   ): void {
-    if (!this.#act.gemmPartials) {
-      const floats = gemmPartialsFloats(this.limits.maxRows, true);
-      this.#act.gemmPartials = this.#gpu.storage(floats * 4, "gemm partials");
-    }
-    const { gemm, reduce } = splitGemmBindings(bufs, this.#act.gemmPartials);
+    const { gemm, reduce } = splitGemmBindings(bufs, this.#gemmPartials());
     p.add(
       gemmKernel({ ...spec, split: true }),
       label,
@@ -765,6 +831,12 @@ const FOLD_NORM_MAX_ROWS = 4;
 /** Accumulators per weight pass: the batch size, rounded down to 1, 2, 4 or 8. */
 function rowBlockFor(rows: number): number {
   return rows >= 8 ? 8 : rows >= 4 ? 4 : rows >= 2 ? 2 : 1;
+}
+
+/** A launch's binding list from binding number -> resource (null where a number is absent). */
+function bySlot<T>(slots: Record<number, T | null>): (T | null)[] {
+  const last = Math.max(...Object.keys(slots).map(Number));
+  return Array.from({ length: last + 1 }, (_, i) => slots[i] ?? null);
 }
 
 /** Params for kernels whose uniform is `{rows, a, b, c}`. */

@@ -3,7 +3,7 @@
  * size, ragged rows, outputs and K, the epilogue (bias, accumulate, per-row LoRA with mixed
  * adapters, an output chunk at nBase into a strided y) and the gated FFN mode; the same for the
  * K split (slices of partial sums, then the reduce with the epilogue), which gives bit-identical
- * results run after run, and the split plan's bounds.
+ * results run after run, and the split plan's bounds; and the fused Q, K and V GEMM.
  */
 import assert from "node:assert/strict";
 import {
@@ -17,6 +17,8 @@ import {
   gemmSplits,
   gemmTileRows,
   GgmlType,
+  qkvGemmKernel,
+  qkvGemmReduceKernel,
   quantize,
   splitGemmBindings,
   toGpuLayout,
@@ -348,6 +350,84 @@ Deno.test("gemmSplits: slices of whole 32-steps, none empty, within the target w
     }
   }
 });
+
+// Q, K and V as one GEMM: mixed encodings, biases, each output in its own buffer; one pass or
+// K split with the QKV reduce. Outputs of 96, 128 and 64: a tile never straddles two weights in
+// the engine, but the kernel must not depend on it, so K's outputs start mid-tile here (96).
+for (
+  const [tileRows, rows, splits] of [[16, 16, 1], [16, 16, 3], [32, 17, 2]] as const
+) {
+  Deno.test(`qkv gemm (tile ${tileRows}, ${rows} rows, ${splits} K slice${splits > 1 ? "s" : ""}, Q5_0/Q4_K/Q8_0 with bias) equals three CPU projections`, async () => {
+    const k = 256, outs: [number, number, number] = [96, 128, 64];
+    const types: [GgmlType, GgmlType, GgmlType] = [GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q8_0];
+    const total = outs[0] + outs[1] + outs[2];
+    const x = uniformValues(rows * k, 40);
+    const ws = outs.map((n, i) => quantize(types[i], uniformValues(n * k, 41 + i)));
+    const biases = outs.map((n, i) => uniformValues(n, 44 + i));
+    const ys = outs.map((n, i) => gpu.storage(rows * n * 4, `y${i}`));
+    const s = (a: ArrayBufferView, label: string) => gpu.storage(a.byteLength, label, a);
+    const w = ws.map((q, i) => s(toGpuLayout(types[i], k, outs[i], q), `w${i}`));
+    const b = biases.map((v, i) => s(v, `b${i}`));
+    const params = { params: new Uint32Array([rows, total, 0, 0, 0, 0, splits, 0]) };
+    const spec = { types, outputs: outs, k, bias: true, tileRows };
+    const p = new Program(gpu);
+    if (splits === 1) {
+      p.add(qkvGemmKernel(spec), "qkv", gemmGroups(total, rows, tileRows), [
+        s(x, "x"),
+        w[0],
+        ys[0],
+        params,
+        b[0],
+        null,
+        null,
+        null,
+        null,
+        w[1],
+        w[2],
+        ys[1],
+        ys[2],
+        b[1],
+        b[2],
+      ]);
+    } else {
+      const partials = gpu.storage(splits * rows * total * 4, "partials");
+      p.add(
+        qkvGemmKernel({ ...spec, split: true }),
+        "qkv split",
+        gemmGroups(total, rows, tileRows, splits),
+        [s(x, "x"), w[0], partials, params, null, null, null, null, null, w[1], w[2]],
+      );
+      p.add(qkvGemmReduceKernel(spec), "qkv reduce", gemmReduceGroups(total, rows), [
+        null,
+        null,
+        ys[0],
+        params,
+        b[0],
+        partials,
+        null,
+        null,
+        null,
+        null,
+        null,
+        ys[1],
+        ys[2],
+        b[1],
+        b[2],
+      ]);
+    }
+    const enc = gpu.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    p.encode(pass);
+    pass.end();
+    gpu.device.queue.submit([enc.finish()]);
+    for (let i = 0; i < 3; i++) {
+      const got = new Float32Array(await gpu.read(ys[i], rows * outs[i] * 4));
+      const d = dots(x, dequantizeRow(types[i], ws[i], outs[i] * k), rows, outs[i], k);
+      const want = Float32Array.from(d, (v, j) => v + biases[i][j % outs[i]]);
+      assertClose(got, want);
+    }
+  });
+}
 
 Deno.test("gemmTileRows: the largest tile the rows fill, smaller for few outputs with a short K", () => {
   assert.equal(gemmTileRows(16, 896, 4864), 16, "16 decode rows fill a 16-row tile");
