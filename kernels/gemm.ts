@@ -243,6 +243,59 @@ export function gemmReduceKernel(spec: MatmulInterfaceSpec): string {
   return matmulInterface(face, "gemm reduce") + reduceMain(dual, 12);
 }
 
+/**
+ * WGSL for the reduce of a split GEMM whose launch covers whole output rows (`nCount` is the
+ * row's width, nBase and yOff 0), followed by the RMSNorm of each finished row into binding 14:
+ * `xn = y / sqrt(mean(y^2) + eps) * normW` (norm weight at binding 13). One workgroup per row,
+ * so it sees the whole row. After the o and down projections, whose outputs are the residual
+ * stream, this saves the next RMSNorm's launch. Bindings as `gemmReduceKernel` (no gated mode)
+ * plus 13 and 14; `workgroup` invocations per row (a power of 2; the more, the fewer partial
+ * sums each walks). Dispatch `[1, rows]`.
+ */
+export function gemmReduceNormKernel(
+  spec: MatmulInterfaceSpec,
+  eps: number,
+  workgroup = REDUCE_WG,
+): string {
+  if (spec.upType !== undefined) throw new RangeError("gemm reduce norm: no gated mode");
+  const face = { ...spec, type: GgmlType.F32, k: 4 };
+  const perThread = Math.ceil(spec.n / workgroup);
+  return matmulInterface(face, "gemm reduce norm") + /* wgsl */ `
+const VPT = ${perThread}u;
+@group(0) @binding(12) var<storage, read> partials: array<f32>;
+@group(0) @binding(13) var<storage, read> normW: array<f32>;
+@group(0) @binding(14) var<storage, read_write> xn: array<f32>;
+var<workgroup> red: array<f32, ${workgroup}>;
+@compute @workgroup_size(${workgroup})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let r = wg.y;
+  let part = p.rows * p.nCount;
+  var vals = array<f32, VPT>();
+  var ss = 0.0;
+  for (var i = 0u; i < VPT; i++) {
+    let n = t + i * ${workgroup}u;
+    if (n < p.nCount) {
+      var g = 0.0;
+      for (var s = 0u; s < p.splits; s++) { g += partials[s * part + r * p.nCount + n]; }
+      let v = finishValue(r, n, g);
+      vals[i] = v;
+      ss += v * v;
+    }
+  }
+  red[t] = ss;
+  workgroupBarrier();
+  for (var s = ${workgroup / 2}u; s > 0u; s >>= 1u) {
+    if (t < s) { red[t] += red[t + s]; }
+    workgroupBarrier();
+  }
+  let scale = inverseSqrt(red[0] / f32(p.nCount) + ${eps.toExponential()});
+  for (var i = 0u; i < VPT; i++) {
+    let n = t + i * ${workgroup}u;
+    if (n < p.nCount) { xn[r * p.nCount + n] = vals[i] * scale * normW[n]; }
+  }
+}`;
+}
+
 /** The reduce's entry point, reading the partials from binding `at`. */
 function reduceMain(dual: boolean, at: number): string {
   const sum = dual ? "g += partials[at]; v += partials[at + part];" : "g += partials[at];";

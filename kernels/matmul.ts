@@ -165,7 +165,10 @@ ${dual ? dualDeclarations(spec.upType!, k, lora) : ""}
 ${normDeclarations(spec.normEps)}
 
 // Adds bias and LoRA delta to the dot product of row r, output n, and stores it.
-fn finish(r: u32, n: u32, dotValue: f32) {
+fn finish(r: u32, n: u32, dotValue: f32) { _ = finishValue(r, n, dotValue); }
+
+// finish, returning the value stored (after accumulating).
+fn finishValue(r: u32, n: u32, dotValue: f32) -> f32 {
   var v = dotValue;
   let col = p.nBase + n;
   ${bias ? "v += bias[col];" : ""}
@@ -181,7 +184,9 @@ fn finish(r: u32, n: u32, dotValue: f32) {
       : ""
   }
   let idx = r * p.ldy + p.yOff + col;
-  if (p.accumulate != 0u) { y[idx] += v; } else { y[idx] = v; }
+  if (p.accumulate != 0u) { v += y[idx]; }
+  y[idx] = v;
+  return v;
 }
 `;
 }

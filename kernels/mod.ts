@@ -74,6 +74,7 @@ export {
   gemmPartialsFloats,
   gemmReduceGroups,
   gemmReduceKernel,
+  gemmReduceNormKernel,
   type GemmSpec,
   gemmSplits,
   gemmTileRows,

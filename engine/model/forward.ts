@@ -16,6 +16,7 @@ import {
   gemmPartialsFloats,
   gemmReduceGroups,
   gemmReduceKernel,
+  gemmReduceNormKernel,
   type GemmSpec,
   gemmSplits,
   gemmTileRows,
@@ -287,9 +288,11 @@ export class ForwardPass {
     // Decode-sized steps fold each RMSNorm into the projections that read it (one launch less).
     const fold = this.#foldsNorm(rows);
     const xIn = fold ? a.x : a.xn;
+    // Whether the last launch already wrote x's RMSNorm (a split GEMM's reduce; see #matmul).
+    let normed = false;
     c.layers > 0 && w.layers.forEach((L, l) => {
       const attnNorm = fold ? L.attnNorm : undefined;
-      if (!fold) p.add(norm, "attn norm", rows, [a.x, L.attnNorm, a.xn, prm(rows)]);
+      if (!fold && !normed) p.add(norm, "attn norm", rows, [a.x, L.attnNorm, a.xn, prm(rows)]);
       const single = [L.q, L.k, L.v].every((W) => W.chunks.length === 1);
       const qkvTile = this.#gemmTile(rows, qDim + 2 * kvDim, L.q.cols);
       if (single && !this.#lora && qkvTile) {
@@ -297,9 +300,9 @@ export class ForwardPass {
       } else if (single && !this.#lora) {
         this.#qkv(p, L, rows, attnNorm);
       } else {
-        this.#lin(p, l, "q", L.q, xIn, a.q, rows, qDim, 0, false, L.qBias, attnNorm);
-        this.#lin(p, l, "k", L.k, xIn, a.k, rows, kvDim, 0, false, L.kBias, attnNorm);
-        this.#lin(p, l, "v", L.v, xIn, a.v, rows, kvDim, 0, false, L.vBias, attnNorm);
+        this.#lin(p, l, "q", L.q, xIn, a.q, rows, { ldy: qDim, bias: L.qBias, norm: attnNorm });
+        this.#lin(p, l, "k", L.k, xIn, a.k, rows, { ldy: kvDim, bias: L.kBias, norm: attnNorm });
+        this.#lin(p, l, "v", L.v, xIn, a.v, rows, { ldy: kvDim, bias: L.vBias, norm: attnNorm });
       }
       const rope = ropeKvKernel({
         ...spec,
@@ -315,22 +318,31 @@ export class ForwardPass {
         ...(c.qkNorm ? [L.qNorm!, L.kNorm!] : []),
       ]);
       this.#attention(p, l, rows);
-      this.#lin(p, l, "o", L.o, a.att, a.x, rows, c.hiddenSize, 0, true);
+      // The o and down projections add into the residual stream x; a split GEMM's reduce can
+      // then also write the next norm (ffn, and the next layer's attention norm).
+      const residual = { ldy: c.hiddenSize, accumulate: true };
+      const ffnNormed = this.#lin(p, l, "o", L.o, a.att, a.x, rows, {
+        ...residual,
+        normAfter: fold ? undefined : L.ffnNorm,
+      });
       const ffnNorm = fold ? L.ffnNorm : undefined;
-      if (!fold) p.add(norm, "ffn norm", rows, [a.x, L.ffnNorm, a.xn, prm(rows)]);
+      if (!fold && !ffnNormed) p.add(norm, "ffn norm", rows, [a.x, L.ffnNorm, a.xn, prm(rows)]);
       if (L.gate.chunks.length === 1 && L.up.chunks.length === 1) {
         this.#gatedFfn(p, l, L.gate, L.up, rows, ffnNorm);
       } else {
         const gu = 2 * c.ffnSize;
-        this.#lin(p, l, "gate", L.gate, xIn, a.gu, rows, gu, 0, false, undefined, ffnNorm);
-        this.#lin(p, l, "up", L.up, xIn, a.gu, rows, gu, c.ffnSize, false, undefined, ffnNorm);
+        this.#lin(p, l, "gate", L.gate, xIn, a.gu, rows, { ldy: gu, norm: ffnNorm });
+        this.#lin(p, l, "up", L.up, xIn, a.gu, rows, { ldy: gu, yOff: c.ffnSize, norm: ffnNorm });
         p.add(swigluKernel(c.ffnSize), "swiglu", Math.ceil(rows * c.ffnSize / 256), [
           a.gu,
           a.h,
           prm(rows),
         ]);
       }
-      this.#lin(p, l, "down", L.down, a.h, a.x, rows, c.hiddenSize, 0, true);
+      normed = this.#lin(p, l, "down", L.down, a.h, a.x, rows, {
+        ...residual,
+        normAfter: fold ? undefined : w.layers[l + 1]?.attnNorm,
+      });
     });
   }
 
@@ -557,6 +569,7 @@ export class ForwardPass {
     nCount: number,
     splits: number,
     bufs: (GPUBuffer | { params: Uint32Array } | null)[],
+    normAfter?: GPUBuffer,
   ): void {
     const { gemm, reduce } = splitGemmBindings(bufs, this.#gemmPartials());
     p.add(
@@ -565,6 +578,13 @@ export class ForwardPass {
       gemmGroups(nCount, rows, spec.tileRows!, splits),
       gemm,
     );
+    if (normAfter) {
+      // One workgroup per row: as wide as the device allows, so each invocation sums few slices.
+      const wide = Math.min(1024, this.#gpu.device.limits.maxComputeInvocationsPerWorkgroup);
+      const code = gemmReduceNormKernel(spec, this.#c.rmsEps, wide);
+      p.add(code, `${label} reduce+norm`, [1, rows], [...reduce, normAfter, this.#act.xn]);
+      return;
+    }
     p.add(gemmReduceKernel(spec), `${label} reduce`, gemmReduceGroups(nCount, rows), reduce);
   }
 
@@ -598,14 +618,10 @@ export class ForwardPass {
     x: GPUBuffer,
     y: GPUBuffer,
     rows: number,
-    ldy: number,
-    yOff: number,
-    accumulate: boolean,
-    bias?: GPUBuffer,
-    norm?: GPUBuffer,
-  ): void {
+    o: Omit<MatmulOutput, "lora">,
+  ): boolean {
     const lora = this.#loraDownStep(p, layer, m, x, W.cols, rows);
-    this.#matmul(p, `${m} proj`, W, x, y, rows, { ldy, yOff, accumulate, bias, lora, norm });
+    return this.#matmul(p, `${m} proj`, W, x, y, rows, { ...o, lora });
   }
 
   /**
@@ -625,16 +641,8 @@ export class ForwardPass {
     x: GPUBuffer,
     y: GPUBuffer,
     rows: number,
-    o: {
-      ldy: number;
-      yOff: number;
-      accumulate: boolean;
-      bias?: GPUBuffer;
-      lora?: { u: GPUBuffer; b: GPUBuffer };
-      /** An RMSNorm weight to fold into the input (the matmul only; see `#foldsNorm`). */
-      norm?: GPUBuffer;
-    },
-  ): void {
+    o: MatmulOutput,
+  ): boolean {
     const pool = this.#lora;
     const cooperative = this.limits.cooperativeMatmul;
     const spec = {
@@ -649,6 +657,7 @@ export class ForwardPass {
     const code = tile
       ? gemmKernel({ ...spec, tileRows: tile })
       : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
+    let normed = false;
     for (const ch of W.chunks) {
       const splits = tile ? gemmSplits(ch.rowCount, rows, W.cols, tile) : 1;
       const params = new Uint32Array([
@@ -656,8 +665,8 @@ export class ForwardPass {
         ch.rowCount,
         ch.rowStart,
         o.ldy,
-        o.yOff,
-        +o.accumulate,
+        o.yOff ?? 0,
+        +!!o.accumulate,
         splits,
         0,
       ]);
@@ -671,7 +680,19 @@ export class ForwardPass {
         ...(o.lora && pool ? [o.lora.u, o.lora.b, this.buffers.rowAdapter, pool.scales] : []),
       ];
       if (splits > 1) {
-        this.#splitGemm(p, label, { ...spec, tileRows: tile }, rows, ch.rowCount, splits, bufs);
+        const wholeRows = W.chunks.length === 1 && o.ldy === W.rows && !o.yOff;
+        const after = wholeRows ? o.normAfter : undefined;
+        this.#splitGemm(
+          p,
+          label,
+          { ...spec, tileRows: tile },
+          rows,
+          ch.rowCount,
+          splits,
+          bufs,
+          after,
+        );
+        normed = !!after;
         continue;
       }
       const grid = tile
@@ -679,6 +700,7 @@ export class ForwardPass {
         : matmulGroups(ch.rowCount, cooperative, W.cols, W.rows);
       p.add(code, label, grid, withNorm(bufs, o.norm));
     }
+    return normed;
   }
 
   /**
@@ -831,6 +853,23 @@ const FOLD_NORM_MAX_ROWS = 4;
 /** Accumulators per weight pass: the batch size, rounded down to 1, 2, 4 or 8. */
 function rowBlockFor(rows: number): number {
   return rows >= 8 ? 8 : rows >= 4 ? 4 : rows >= 2 ? 2 : 1;
+}
+
+/** Where a projection writes, and what it adds or folds in on the way (see #matmul). */
+interface MatmulOutput {
+  /** Columns of y, where this projection's start (default 0), and whether it adds to y. */
+  ldy: number;
+  yOff?: number;
+  accumulate?: boolean;
+  bias?: GPUBuffer;
+  lora?: { u: GPUBuffer; b: GPUBuffer };
+  /** An RMSNorm weight to fold into the input (the matmul only; see `#foldsNorm`). */
+  norm?: GPUBuffer;
+  /**
+   * An RMSNorm weight to apply to the finished output rows, into `xn`, where the launch has
+   * a K-split reduce that covers whole rows (see gemmReduceNormKernel).
+   */
+  normAfter?: GPUBuffer;
 }
 
 /** A launch's binding list from binding number -> resource (null where a number is absent). */

@@ -136,6 +136,34 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
   }
 });
 
+Deno.test("golden: the GPU schedule with no adapter resident and the GEMM for prompts (Q, K and V as one GEMM; split reduces that write the next norm) matches", async () => {
+  const m = await loadModel(FIXTURE_DIR, {
+    backend: "gpu",
+    cooperativeMatmul: true,
+    gemmMinRows: 3,
+    maxSequences: 2,
+  });
+  try {
+    // A prompt-sized step really runs the fused launches (the tiny model splits the FFN down
+    // projection's K, so its reduce writes the next layer's attention norm).
+    const { labels } = await m.timeSteps(1, 0, { rows: 8 });
+    assert.ok(labels.includes("qkv proj") && !labels.includes("q proj"), labels.join());
+    assert.ok(labels.includes("down proj reduce+norm"), labels.join());
+    const base = cases.filter((c) => !c.adapter);
+    for (const c of base) {
+      const logits = await m.lastLogits(c.prompt_ids);
+      c.top5_ids.forEach((id, i) => {
+        assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
+      });
+    }
+    const c = base[0];
+    const r = await m.generate({ promptIds: c.prompt_ids, maxTokens: c.greedy_ids.length }).result;
+    assert.deepEqual(r.ids, c.greedy_ids);
+  } finally {
+    m.close();
+  }
+});
+
 for (const backend of ENGINE_BACKENDS) {
   Deno.test(`golden ${backend}: concurrent generations on different adapters equal the sequential ones`, async () => {
     const m = await model(backend);

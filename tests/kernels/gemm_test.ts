@@ -14,12 +14,14 @@ import {
   gemmPartialsFloats,
   gemmReduceGroups,
   gemmReduceKernel,
+  gemmReduceNormKernel,
   gemmSplits,
   gemmTileRows,
   GgmlType,
   qkvGemmKernel,
   qkvGemmReduceKernel,
   quantize,
+  rmsnormRef,
   splitGemmBindings,
   toGpuLayout,
 } from "../../kernels/mod.ts";
@@ -49,6 +51,8 @@ interface Case {
   upType?: GgmlType;
   /** K slices: the split GEMM and its reduce instead of the one-pass GEMM. */
   splits?: number;
+  /** With `splits`: the reduce also writes the RMSNorm of each finished row (this epsilon). */
+  normEps?: number;
 }
 
 const RANK = 4;
@@ -77,8 +81,12 @@ function loraRef(c: Case, u: Float32Array, lb: Float32Array, r: number, col: num
   return SCALES[a] * s;
 }
 
-/** Runs the case on the GPU; returns y and the reference y. */
-async function run(c: Case): Promise<{ got: Float32Array; want: Float32Array }> {
+/** Runs the case on the GPU; returns y and the reference y (and with `normEps`, xn's). */
+async function run(
+  c: Case,
+): Promise<
+  { got: Float32Array; want: Float32Array; normed?: { got: Float32Array; want: Float32Array } }
+> {
   const { type, k, rows, nCount } = c;
   const nBase = c.nBase ?? 0, nTotal = c.nTotal ?? nCount;
   const ldy = c.ldy ?? nTotal, yOff = c.yOff ?? 0, dual = c.upType !== undefined;
@@ -140,14 +148,36 @@ async function run(c: Case): Promise<{ got: Float32Array; want: Float32Array }> 
     const { gemm, reduce } = splitGemmBindings(bindings, partials);
     const code = gemmKernel({ ...spec, tileRows: c.tileRows, split: true });
     p.add(code, "gemm split", gemmGroups(nCount, rows, c.tileRows, c.splits), gemm);
-    p.add(gemmReduceKernel(spec), "gemm reduce", gemmReduceGroups(nCount, rows), reduce);
+    if (c.normEps === undefined) {
+      p.add(gemmReduceKernel(spec), "gemm reduce", gemmReduceGroups(nCount, rows), reduce);
+    } else {
+      const normW = uniformValues(nCount, 10);
+      const xn = gpu.storage(rows * nCount * 4, "xn");
+      const code = gemmReduceNormKernel(spec, c.normEps);
+      p.add(code, "gemm reduce norm", [1, rows], [...reduce, s(normW, "norm"), xn]);
+      const wantXn = new Float32Array(rows * nCount);
+      for (let r = 0; r < rows; r++) {
+        const row = want.subarray(r * ldy, r * ldy + nCount);
+        wantXn.set(rmsnormRef(row, normW, c.normEps), r * nCount);
+      }
+      submit(p);
+      return {
+        got: new Float32Array(await gpu.read(y, y0.byteLength)),
+        want,
+        normed: { got: new Float32Array(await gpu.read(xn, wantXn.byteLength)), want: wantXn },
+      };
+    }
   }
+  submit(p);
+  return { got: new Float32Array(await gpu.read(y, y0.byteLength)), want };
+}
+
+function submit(p: Program): void {
   const enc = gpu.device.createCommandEncoder();
   const pass = enc.beginComputePass();
   p.encode(pass);
   pass.end();
   gpu.device.queue.submit([enc.finish()]);
-  return { got: new Float32Array(await gpu.read(y, y0.byteLength)), want };
 }
 
 function assertClose(got: Float32Array, want: Float32Array): void {
@@ -282,6 +312,23 @@ Deno.test("gemm split: bias, accumulate and per-row LoRA on a chunk at nBase of 
     splits: 3,
   });
   assertClose(got, want);
+});
+
+Deno.test("gemm split whose reduce also norms the rows: y gets the residual sum, xn its RMSNorm (300 outputs, bias, mixed LoRA adapters)", async () => {
+  const { got, want, normed } = await run({
+    type: GgmlType.Q4_K,
+    k: 512,
+    rows: 17,
+    nCount: 300, // over one invocation's share of a 256-wide workgroup
+    tileRows: 32,
+    splits: 3,
+    accumulate: true,
+    bias: true,
+    adapters: Array.from({ length: 17 }, (_, r) => r % 4 - 1),
+    normEps: 1e-6,
+  });
+  assertClose(got, want);
+  assertClose(normed!.got, normed!.want);
 });
 
 Deno.test("gemm split with a K step cut short (F32 K=100) equals the CPU reference", async () => {
