@@ -28,8 +28,8 @@ Options:
   --temperature T      decode with sampling at temperature T (default 0: greedy)
   --top-p P            nucleus filter for the sampled decode (default off)
   --top-k K            top-k filter for the sampled decode (default off)
-  --profile            per-kernel GPU time of a decode step, a 32-row prompt and a 256-row chunk
-                       (timestamp queries), instead of the throughput run
+  --profile            per-kernel GPU time of decode steps (1 and 16 streams), a 32-row prompt
+                       and a 256-row chunk (timestamp queries), instead of the throughput run
   --gemm-min-rows N    steps of N+ rows take the tiled GEMM (engine default 16; to compare)
   --steps-per-submit N decode steps per GPU submit while streaming (engine default 16)
   --memory             also run the memory-store benchmark (100k facts)
@@ -108,7 +108,9 @@ export async function benchMain(
       else {
         print(`${values.random ?? model} on ${prof.device}`);
         for (const c of prof.chains) {
-          const title = `${c.rows}-row step at position ${c.position}, in the chain ` +
+          const sampled = c.sampleRows === c.rows ? "every row" : `${c.sampleRows}`;
+          const title =
+            `${c.rows}-row step at position ${c.position}, ${sampled} sampled, in the chain ` +
             `(${c.launches} launches, ${c.encodeUs.toFixed(0)} us CPU encoding)`;
           print(formatProfile(title, c.kernels, c.gpuUs));
         }

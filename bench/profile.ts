@@ -16,6 +16,8 @@ export interface KernelTime {
 /** A step shape's GPU time, whole and per kernel label within the chain. */
 export interface ChainProfile {
   rows: number;
+  /** Rows whose logits are computed and sampled: every row of a decode batch, one of a prompt. */
+  sampleRows: number;
   position: number;
   encodeUs: number;
   gpuUs: number;
@@ -32,12 +34,15 @@ export interface ChainProfile {
 async function chainProfile(
   m: GpuModel,
   rows: number,
+  sampleRows: number,
   position: number,
   steps: number,
 ): Promise<ChainProfile> {
   const time = async (skip?: ReadonlySet<string>) => {
     const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await m.timeSteps(steps, position, { rows, skip }));
+    for (let i = 0; i < 3; i++) {
+      runs.push(await m.timeSteps(steps, position, { rows, sampleRows, skip }));
+    }
     return runs.reduce((a, b) => (b.gpuUs < a.gpuUs ? b : a));
   };
   const full = await time();
@@ -47,7 +52,7 @@ async function chainProfile(
     kernels.push({ label, launches: 0, us: full.gpuUs - without.gpuUs });
   }
   kernels.sort((a, b) => b.us - a.us);
-  return { rows, position, ...full, kernels };
+  return { rows, sampleRows, position, ...full, kernels };
 }
 
 /** Per-kernel GPU time of decode and prefill steps of `model`, measured in the chain. */
@@ -64,9 +69,9 @@ export async function profileModel(model: string, load: LoadOptions = {}): Promi
     const warm = performance.now();
     while (performance.now() - warm < 400) await m.timeSteps(16, 0);
     const chains = [
-      await chainProfile(m, 1, 128, 16),
-      await chainProfile(m, 16, 128, 8),
-      await chainProfile(m, 32, 0, 4),
+      await chainProfile(m, 1, 1, 128, 16), // one stream's decode step
+      await chainProfile(m, 16, 16, 128, 8), // 16 streams' decode step: every row sampled
+      await chainProfile(m, 32, 1, 0, 4), // a 32-token prompt: its last row sampled
     ];
     return {
       device: m.gpu.info.description,

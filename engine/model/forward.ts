@@ -753,19 +753,21 @@ export class ForwardPass {
   async timeSteps(
     steps: number,
     position = 0,
-    opts: { rows?: number; skip?: ReadonlySet<string> } = {},
+    opts: { rows?: number; sampleRows?: number; skip?: ReadonlySet<string> } = {},
   ): Promise<StepTiming> {
     const b = this.buffers, slot = this.limits.maxSeqs - 1, dev = this.#gpu.device;
-    const rows = opts.rows ?? 1;
+    const rows = opts.rows ?? 1, sampleRows = Math.min(rows, opts.sampleRows ?? 1);
     // The cache holds `position` earlier tokens, so attention reads as much as a real step there.
     for (let start = 0; start < position; start += this.limits.maxRows) {
       const n = Math.min(this.limits.maxRows, position - start);
       const ids = Array.from({ length: n }, (_, i) => 1000 + start + i);
       this.#runScratch(ids, -1, this.program({ rows: n, sampleRows: 0, decode: false }), start);
     }
-    dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array([rows - 1]));
-    dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array([slot]));
-    const program = this.program({ rows, sampleRows: 1, decode: false });
+    // The last `sampleRows` rows are sampled (a batch of decode steps samples every row).
+    const sel = Array.from({ length: sampleRows }, (_, i) => rows - sampleRows + i);
+    dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array(sel));
+    dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array(sampleRows).fill(slot));
+    const program = this.program({ rows, sampleRows, decode: false });
     const ids = Array.from({ length: rows }, (_, i) => 1000 + i);
     this.#runScratch(ids, -1, program, position); // warm-up; writes the rows' inputs
     const querySet = dev.createQuerySet({ type: "timestamp", count: 2 });

@@ -206,7 +206,7 @@ export class GpuModel implements Model {
   async timeSteps(
     steps: number,
     position = 0,
-    opts: { rows?: number; skip?: ReadonlySet<string> } = {},
+    opts: { rows?: number; sampleRows?: number; skip?: ReadonlySet<string> } = {},
   ): Promise<StepTiming> {
     this.#assertOpen();
     if (!this.#gpu.info.hasTimestamps) {
