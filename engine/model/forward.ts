@@ -22,6 +22,7 @@ import {
   gemmTileRows,
   type GgmlType,
   loraDownKernel,
+  MATMUL_ROW_BLOCK,
   matmulGroups,
   matmulKernel,
   qkvGemmKernel,
@@ -828,9 +829,14 @@ export class ForwardPass {
  * docs/research/2026-11-25-gemm-split-k.md), at 32 rows the GEMM with its K split against the
  * matmul: Q 13 vs 43 us, K/V 13 vs 26, gate+up 49 vs 164, down 33 vs 141. End to end (H200, 0.5B
  * Q4_K_M, 16 streams after a 64-token prompt), 16-row steps in the GEMM's 32-row tiles decode
- * 2,883 tok/s against 2,009 in the matmul, though they lose the fused Q/K/V launch.
+ * 2,883 tok/s against 2,009 in the matmul, though they lose the fused Q/K/V launch. Since the
+ * GEMM has 16-row tiles and fused Q/K/V, it wins as soon as the matmul needs a second pass over
+ * the weights (more rows than MATMUL_ROW_BLOCK): H200, decode tok/s of N streams, matmul against
+ * GEMM: 0.5B Q4_K_M 12 streams 1,741 vs 3,154; 3B F16 10 streams 358 vs 501, 12 streams 384 vs
+ * 603. At 8 rows it is a toss-up (0.5B 1,777 vs 2,132, 3B F16 424 vs 401), below that the
+ * matmul wins (0.5B 4 streams 1,452 vs 1,088; 3B F16 6 streams 363 vs 303).
  */
-const GEMM_MIN_ROWS = 16;
+const GEMM_MIN_ROWS = MATMUL_ROW_BLOCK + 1;
 
 /** `bindings` with a folded RMSNorm's weight at binding 15 (see `MatmulInterfaceSpec.normEps`). */
 function withNorm(
