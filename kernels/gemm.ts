@@ -1,10 +1,12 @@
 /**
- * Tiled GEMM for many rows (prefill): `y[r, n] (+)= x[r, :] . W[n, :] (+ bias[n]) (+ LoRA)` with
- * the bindings, params and epilogue of `matmulKernel`. Each workgroup of 256 invocations owns a
- * tile of `tileRows` (16 to 128) rows x 64 outputs; per step of 32 along K it decodes the weight tile once
- * into workgroup memory (two `load4_w` per invocation) and stages the input tile, then every
- * invocation accumulates a (tileRows / 16) x 4 block in registers from workgroup memory. The
- * matmul re-decodes a weight row per 8 input rows; here a decoded value serves the whole tile.
+ * Tiled GEMM for many rows (prefill, and decode batches of 9+ rows):
+ * `y[r, n] (+)= x[r, :] . W[n, :] (+ bias[n]) (+ LoRA)` with the bindings, params and epilogue of
+ * `matmulKernel`. Each workgroup of 256 invocations owns a tile of `tileRows` (16 to 128) rows x
+ * 64 outputs; per step of 32 along K it decodes the weight tile once into workgroup memory (two
+ * `load4_w` per invocation) and stages the input tile, then every invocation accumulates a
+ * (tileRows / 16) x 4 block in registers from workgroup memory. The matmul re-decodes a weight
+ * row per 8 input rows; here a decoded value serves the whole tile. `qkvGemmKernel` runs Q, K and
+ * V as one such GEMM, and `gemmReduceNormKernel` ends a split with the next RMSNorm.
  * Shapes with too few tiles for the GPU (the FFN down projection: 14 tiles at 32 rows, each
  * walking K = 4864) split K over a third grid dimension (`gemmSplits`): each slice stores its raw
  * partial tile, and `gemmReduceKernel` sums the slices in a fixed order and applies the epilogue.

@@ -218,8 +218,8 @@ export class Gpu {
 
 /**
  * Opens the best WebGPU adapter and a device with its maximum buffer limits.
- * Throws `GpuError` with advice when no adapter exists. `webgpu` defaults to `navigator.gpu` (null: none);
- * `canvasReadback: false` keeps every read on `mapAsync` (tests compare the two paths).
+ * Throws `GpuError` with advice when no adapter exists. `webgpu` defaults to `navigator.gpu`
+ * (null: none); `canvasReadback: false` keeps every read on `mapAsync` (tests compare the two).
  */
 export async function acquireGpu(
   webgpu: Pick<GPU, "requestAdapter"> | null = navigator.gpu ?? null,

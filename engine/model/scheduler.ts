@@ -22,9 +22,8 @@ import { GenerateError } from "./errors.ts";
  * Decode steps per submit once sequences are streaming. On GPUs a submit returns at once and
  * more steps amortize the readback and the GPU's idle time while the next submit is encoded
  * (a read returns only when the GPU has finished everything submitted); software adapters
- * (llvmpipe) execute inside
- * `queue.submit`, blocking the event loop, so there a submit stays short for I/O and
- * cancellation to get through between steps.
+ * (llvmpipe) execute inside `queue.submit`, blocking the event loop, so there a submit stays
+ * short for I/O and cancellation to get through between steps.
  */
 const MAX_STEPS_PER_SUBMIT = 16;
 const MAX_STEPS_PER_SUBMIT_SOFTWARE = 2;
@@ -293,10 +292,11 @@ export class Scheduler {
       const count = state[s.slot * SEQ_STATE_WORDS + 2];
       const ringU = records.get(s)!;
       const ringF = new Float32Array(ringU.buffer, ringU.byteOffset, ringU.length);
-      const first = s.consumed;
+      // Only the records of this submit's pending samples were read back.
+      const first = s.consumed, end = Math.min(count, first + ringU.length / SAMPLE_RECORD_WORDS);
       s.pendingSteps = 0;
       let reason: FinishReason | null = s.request.signal?.aborted ? "cancelled" : null;
-      while (!reason && s.consumed < count) {
+      while (!reason && s.consumed < end) {
         const rec = (s.consumed - first) * SAMPLE_RECORD_WORDS;
         const nTop = Math.min(MAX_TOP_LOGPROBS, s.request.logprobs ?? 0);
         const top = [];

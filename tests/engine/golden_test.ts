@@ -108,6 +108,20 @@ Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) 
   }
 });
 
+/** Every base-model case's top-5 logits, and the first case's greedy ids, on `m`. */
+async function assertBaseCases(m: LoadedModel): Promise<void> {
+  const base = cases.filter((c) => !c.adapter);
+  for (const c of base) {
+    const logits = await m.lastLogits(c.prompt_ids);
+    c.top5_ids.forEach((id, i) => {
+      assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
+    });
+  }
+  const c = base[0];
+  const r = await m.generate({ promptIds: c.prompt_ids, maxTokens: c.greedy_ids.length }).result;
+  assert.deepEqual(r.ids, c.greedy_ids);
+}
+
 Deno.test("golden: the GPU schedule with no adapter resident (norms folded into the matmuls) matches", async () => {
   // Without adapters, steps under the GEMM's row threshold fold each RMSNorm into the projections.
   const m = await loadModel(FIXTURE_DIR, {
@@ -121,16 +135,7 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
     const { labels } = await m.timeSteps(1, 0);
     assert.ok(labels.includes("qkv proj") && labels.includes("gate+up+swiglu"), labels.join());
     assert.ok(!labels.includes("attn norm") && !labels.includes("ffn norm"), labels.join());
-    const base = cases.filter((c) => !c.adapter);
-    for (const c of base) {
-      const logits = await m.lastLogits(c.prompt_ids);
-      c.top5_ids.forEach((id, i) => {
-        assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
-      });
-    }
-    const c = base[0];
-    const r = await m.generate({ promptIds: c.prompt_ids, maxTokens: c.greedy_ids.length }).result;
-    assert.deepEqual(r.ids, c.greedy_ids);
+    await assertBaseCases(m);
   } finally {
     m.close();
   }
@@ -149,16 +154,7 @@ Deno.test("golden: the GPU schedule with no adapter resident and the GEMM for pr
     const { labels } = await m.timeSteps(1, 0, { rows: 8 });
     assert.ok(labels.includes("qkv proj") && !labels.includes("q proj"), labels.join());
     assert.ok(labels.includes("down proj reduce+norm"), labels.join());
-    const base = cases.filter((c) => !c.adapter);
-    for (const c of base) {
-      const logits = await m.lastLogits(c.prompt_ids);
-      c.top5_ids.forEach((id, i) => {
-        assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
-      });
-    }
-    const c = base[0];
-    const r = await m.generate({ promptIds: c.prompt_ids, maxTokens: c.greedy_ids.length }).result;
-    assert.deepEqual(r.ids, c.greedy_ids);
+    await assertBaseCases(m);
   } finally {
     m.close();
   }

@@ -462,11 +462,7 @@ for (
         b[2],
       ]);
     }
-    const enc = gpu.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    p.encode(pass);
-    pass.end();
-    gpu.device.queue.submit([enc.finish()]);
+    submit(p);
     for (let i = 0; i < 3; i++) {
       const got = new Float32Array(await gpu.read(ys[i], rows * outs[i] * 4));
       const d = dots(x, dequantizeRow(types[i], ws[i], outs[i] * k), rows, outs[i], k);
