@@ -22,10 +22,13 @@ import {
   canonicalTensorName,
   configFromGguf,
   configFromHf,
+  contextLengthFor,
+  countParameters,
+  GpuModel,
   type ModelConfig,
-} from "./model/config.ts";
-import { GpuModel, type TextCodec } from "./model/model.ts";
-import { uploadWeights } from "./model/weights.ts";
+  type TextCodec,
+  uploadWeights,
+} from "./model/mod.ts";
 
 /** A model as `loadModel` returns it: on the GPU or on the CPU. */
 export type LoadedModel = GpuModel | CpuModel;
@@ -93,18 +96,15 @@ export async function modelFromTensors(
   }
   const gpu = target.gpu;
   const weights = await uploadWeights(gpu, config, tensors, options.onProgress);
-  let parameters = 0;
-  for (const t of tensors.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
-  const contextLength = Math.min(options.contextLength ?? 4096, config.contextLength);
   return new GpuModel(name, gpu, config, weights, codec, {
     maxRows: PREFILL_ROWS,
     maxSeqs: (options.maxSequences ?? 8) + 1,
-    contextLength,
+    contextLength: contextLengthFor(config, options.contextLength),
     cooperativeMatmul: options.cooperativeMatmul ?? !gpu.info.isFallback,
     gemmMinRows: options.gemmMinRows,
     foldNormMaxRows: options.foldNormMaxRows,
     stepsPerSubmit: options.stepsPerSubmit,
-  }, parameters);
+  }, countParameters(tensors));
 }
 
 /** Opens an HF folder's tensors under canonical names. */

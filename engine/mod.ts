@@ -26,8 +26,13 @@ export {
 } from "./load.ts";
 export { type AdapterKind, autoBackend, type Backend, BACKENDS, probeAdapter } from "./backend.ts";
 export { CpuMemoryError, CpuModel, CpuWeightError, seededRandom } from "./cpu/mod.ts";
-export { GenerateError, GpuModel, type TextCodec } from "./model/model.ts";
-export { type ModelConfig, ModelConfigError } from "./model/config.ts";
+export {
+  GenerateError,
+  GpuModel,
+  type ModelConfig,
+  ModelConfigError,
+  type TextCodec,
+} from "./model/mod.ts";
 export { DEFAULT_MODEL_NAME } from "./default_model/mod.ts";
 export { acquireGpu, Gpu, GpuError, type GpuInfo } from "./gpu/mod.ts";
 export { ModelFormatError } from "./formats/mod.ts";

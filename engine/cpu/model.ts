@@ -4,24 +4,19 @@
  * WASM SIMD kernels (the logits split across threads), adapters apply unmerged per request.
  * @module
  */
-import { ggmlTypeName } from "../../kernels/mod.ts";
 import type { TensorEntry } from "../formats/mod.ts";
 import { loadLora, type LoraWeights } from "../lora/mod.ts";
 import {
-  checkRequest,
+  BaseModel,
+  contextLengthFor,
+  countParameters,
   GenerateError,
+  type LoadedShape,
   type ModelConfig,
   Sequence,
   type TextCodec,
 } from "../model/mod.ts";
-import type {
-  ChatMessage,
-  ChatTemplateOptions,
-  GenerateRequest,
-  GenerationStream,
-  Model,
-  ModelInfo,
-} from "../types.ts";
+import type { GenerateRequest, GenerationStream, Model } from "../types.ts";
 import { CpuForward } from "./forward.ts";
 import { KernelMemory } from "./kernel_memory.ts";
 import { KvCache } from "./kv_cache.ts";
@@ -52,54 +47,38 @@ export async function loadCpuModel(
 ): Promise<CpuModel> {
   const mem = new KernelMemory();
   const weights = await loadCpuWeights(mem, config, tensors, options.onProgress);
-  let parameters = 0;
-  for (const t of tensors.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
-  const contextLength = Math.min(options.contextLength ?? 4096, config.contextLength);
   const threads = options.threads ??
     Math.min(MAX_DEFAULT_THREADS, navigator.hardwareConcurrency || 1);
   const split = new RowSplitter(mem, threads);
   const forward = new CpuForward(mem, config, weights, PREFILL_CHUNK, split);
-  const info: ModelInfo = {
-    family: config.family,
-    parameters,
-    contextLength,
-    vocabSize: config.vocabSize,
-    hiddenSize: config.hiddenSize,
-    quantization: ggmlTypeName(weights.dominantType),
-    stopIds: [...new Set([...codec.stopIds, ...config.eosIds])],
-    chatTemplate: codec.chatTemplate,
+  const shape: LoadedShape = {
+    parameters: countParameters(tensors),
+    contextLength: contextLengthFor(config, options.contextLength),
+    dominantType: weights.dominantType,
   };
-  return new CpuModel(name, config, info, codec, forward, split);
+  return new CpuModel(name, config, codec, shape, forward, split);
 }
 
 /** The engine's model on the CPU. */
-export class CpuModel implements Model {
-  readonly name: string;
-  readonly info: ModelInfo;
-  readonly config: ModelConfig;
+export class CpuModel extends BaseModel implements Model {
   /** Threads the large projections run on. */
   readonly threads: number;
   /** What runs the model, for listings and benchmarks. */
   readonly runsOn: string;
-  #codec: TextCodec;
   #forward: CpuForward;
   #split: RowSplitter;
   #scheduler: CpuScheduler;
   #adapters = new Map<string, LoraWeights>();
-  #closed = false;
 
   constructor(
     name: string,
     config: ModelConfig,
-    info: ModelInfo,
     codec: TextCodec,
+    shape: LoadedShape,
     forward: CpuForward,
     split: RowSplitter,
   ) {
-    this.name = name;
-    this.config = config;
-    this.info = info;
-    this.#codec = codec;
+    super(name, config, codec, shape);
     this.#forward = forward;
     this.#split = split;
     this.threads = split.threads;
@@ -107,25 +86,13 @@ export class CpuModel implements Model {
     this.#scheduler = new CpuScheduler(forward, {
       layers: config.layers,
       kvWidth: config.kvHeads * config.headDim,
-      contextLength: info.contextLength,
+      contextLength: shape.contextLength,
       vocabSize: config.vocabSize,
     });
   }
 
-  encode(text: string, options?: { addSpecialTokens?: boolean }): number[] {
-    return this.#codec.encode(text, options);
-  }
-
-  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string {
-    return this.#codec.decode(ids, options);
-  }
-
-  renderChat(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string {
-    return this.#codec.renderChat(messages, options);
-  }
-
   async loadAdapter(name: string, path: string): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     // Requests already running keep the weights they started with.
     this.#adapters.set(name, await loadLora(path, this.config));
   }
@@ -139,22 +106,17 @@ export class CpuModel implements Model {
   }
 
   generate(request: GenerateRequest): GenerationStream {
-    this.#assertOpen();
+    this.assertOpen();
     const adapter = this.#adapter(request.adapter);
-    const budget = checkRequest(request, this.config.vocabSize, this.info.contextLength);
-    const stops = new Set([
-      ...(request.ignoreEos ? [] : this.info.stopIds),
-      ...(request.stopIds ?? []),
-    ]);
-    const seq = new Sequence(request, -1, budget, stops);
+    const seq = new Sequence(request, -1, this.validate(request), this.stopIdsOf(request));
     this.#scheduler.submit(seq, adapter);
     return seq;
   }
 
   /** Logits after the last of `promptIds` (for checks against reference implementations). */
   lastLogits(promptIds: readonly number[], adapter?: string | null): Promise<Float32Array> {
-    this.#assertOpen();
-    checkRequest({ promptIds }, this.config.vocabSize, this.info.contextLength);
+    this.assertOpen();
+    this.validate({ promptIds });
     const weights = this.#adapter(adapter);
     const cache = this.#cache();
     let logits: Float32Array | null = null;
@@ -167,8 +129,8 @@ export class CpuModel implements Model {
   }
 
   embed(ids: readonly number[]): Promise<Float32Array> {
-    this.#assertOpen();
-    checkRequest({ promptIds: ids }, this.config.vocabSize, this.info.contextLength);
+    this.assertOpen();
+    this.validate({ promptIds: ids });
     const h = this.config.hiddenSize, mean = new Float32Array(h), cache = this.#cache();
     for (let i = 0; i < ids.length; i += this.#forward.maxRows) {
       const chunk = ids.slice(i, i + this.#forward.maxRows);
@@ -181,9 +143,8 @@ export class CpuModel implements Model {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#scheduler.abortAll(new GenerateError(`model ${this.name} was closed during generation`));
+    if (!this.markClosed()) return;
+    this.#scheduler.abortAll(this.closedDuringGeneration());
     this.#split.close();
   }
 
@@ -197,9 +158,5 @@ export class CpuModel implements Model {
     const a = this.#adapters.get(name);
     if (!a) throw new GenerateError(`adapter "${name}" is not loaded`);
     return a;
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new GenerateError(`model ${this.name} is closed`);
   }
 }

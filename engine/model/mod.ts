@@ -1,6 +1,7 @@
 /**
  * The model layer: configs of the supported families, the GPU model (`GpuModel`), and the
- * request-side pieces every backend shares (validation, the generation stream, errors).
+ * pieces every backend shares (BaseModel: tokenizer, validation, stop ids; the generation stream,
+ * errors).
  * @module
  */
 export {
@@ -12,9 +13,16 @@ export {
   ropeFrequencies,
 } from "./config.ts";
 export { GenerateError } from "./errors.ts";
-export { GpuModel, type TextCodec } from "./model.ts";
+export {
+  BaseModel,
+  contextLengthFor,
+  countParameters,
+  type LoadedShape,
+  type TextCodec,
+} from "./base_model.ts";
+export { GpuModel } from "./model.ts";
+export { uploadWeights } from "./weights.ts";
 export { Sequence } from "./sequence.ts";
-export { checkRequest } from "./request_check.ts";
 export {
   type LayerTensors,
   type ModelTensors,

@@ -6,52 +6,30 @@
 import type { Gpu } from "../gpu/mod.ts";
 import { loadLora } from "../lora/load.ts";
 import { LoraPool, type LoraWeights } from "../lora/pool.ts";
-import type {
-  ChatMessage,
-  ChatTemplateOptions,
-  GenerateRequest,
-  GenerationStream,
-  Model,
-  ModelInfo,
-} from "../types.ts";
+import type { GenerateRequest, GenerationStream, Model } from "../types.ts";
+import { BaseModel, type LoadedShape, type TextCodec } from "./base_model.ts";
 import type { ModelConfig } from "./config.ts";
 import { type ForwardLimits, ForwardPass, type StepTiming } from "./forward.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import type { ModelWeights } from "./weights.ts";
-import { ggmlTypeName } from "../../kernels/mod.ts";
 import { GenerateError } from "./errors.ts";
-import { checkRequest } from "./request_check.ts";
 
 export { GenerateError };
-
-/** What the model needs from a tokenizer (engine/tokenizer's `Tokenizer` provides it). */
-export interface TextCodec {
-  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
-  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
-  renderChat(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string;
-  readonly stopIds: readonly number[];
-  readonly chatTemplate?: string;
-}
 
 /** Adapters kept resident at once (slots of the LoRA pool). */
 const ADAPTER_SLOTS = 8;
 
 /** The engine's model implementation on WebGPU. */
-export class GpuModel implements Model {
-  readonly name: string;
-  readonly info: ModelInfo;
-  readonly config: ModelConfig;
+export class GpuModel extends BaseModel implements Model {
   #gpu: Gpu;
   #weights: ModelWeights;
-  #codec: TextCodec;
   #forward: ForwardPass;
   #scheduler: Scheduler;
   #adapters = new Map<string, { slot: number; weights: LoraWeights }>();
   #pool: LoraPool | null = null;
   /** Running generations per adapter slot: a slot is reused only once they have finished. */
   #slotUsers = new Map<number, number>();
-  #closed = false;
 
   constructor(
     name: string,
@@ -62,24 +40,16 @@ export class GpuModel implements Model {
     limits: ForwardLimits,
     parameters: number,
   ) {
-    this.name = name;
-    this.#gpu = gpu;
-    this.config = config;
-    this.#weights = weights;
-    this.#codec = codec;
-    this.#forward = new ForwardPass(gpu, config, weights, limits);
-    this.#scheduler = new Scheduler(gpu, this.#forward, config);
-    const stopIds = [...new Set([...codec.stopIds, ...config.eosIds])];
-    this.info = {
-      family: config.family,
+    const shape: LoadedShape = {
       parameters,
       contextLength: limits.contextLength,
-      vocabSize: config.vocabSize,
-      hiddenSize: config.hiddenSize,
-      quantization: ggmlTypeName(weights.dominantType),
-      stopIds,
-      chatTemplate: codec.chatTemplate,
+      dominantType: weights.dominantType,
     };
+    super(name, config, codec, shape);
+    this.#gpu = gpu;
+    this.#weights = weights;
+    this.#forward = new ForwardPass(gpu, config, weights, limits);
+    this.#scheduler = new Scheduler(gpu, this.#forward, config);
   }
 
   /** The device the model runs on. */
@@ -91,20 +61,8 @@ export class GpuModel implements Model {
     return `${this.#gpu.info.description} (WebGPU)`;
   }
 
-  encode(text: string, options?: { addSpecialTokens?: boolean }): number[] {
-    return this.#codec.encode(text, options);
-  }
-
-  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string {
-    return this.#codec.decode(ids, options);
-  }
-
-  renderChat(messages: readonly ChatMessage[], options?: ChatTemplateOptions): string {
-    return this.#codec.renderChat(messages, options);
-  }
-
   async loadAdapter(name: string, path: string): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     const weights = await loadLora(path, this.config);
     const existing = this.#adapters.get(name);
     // Reloading an adapter that running requests use goes to a fresh slot; they keep the old one.
@@ -141,14 +99,9 @@ export class GpuModel implements Model {
   }
 
   generate(request: GenerateRequest): GenerationStream {
-    this.#assertOpen();
+    this.assertOpen();
     const adapterSlot = this.#adapterSlot(request.adapter);
-    const seq = new Sequence(
-      request,
-      adapterSlot,
-      this.#checkRequest(request),
-      new Set([...(request.ignoreEos ? [] : this.info.stopIds), ...(request.stopIds ?? [])]),
-    );
+    const seq = new Sequence(request, adapterSlot, this.validate(request), this.stopIdsOf(request));
     if (adapterSlot >= 0) {
       this.#slotUsers.set(adapterSlot, (this.#slotUsers.get(adapterSlot) ?? 0) + 1);
       const release = () => this.#slotUsers.set(adapterSlot, this.#slotUsers.get(adapterSlot)! - 1);
@@ -165,18 +118,13 @@ export class GpuModel implements Model {
     return a.slot;
   }
 
-  /** Validates a request (prompt, ids, sampling values) and returns its token budget. */
-  #checkRequest(req: GenerateRequest): number {
-    return checkRequest(req, this.config.vocabSize, this.info.contextLength);
-  }
-
   /**
    * Logits after the last of `promptIds` (for checks against reference implementations).
    * Rows are limited to one prefill chunk.
    */
   async lastLogits(promptIds: readonly number[], adapter?: string | null): Promise<Float32Array> {
-    this.#assertOpen();
-    this.#checkRequest({ promptIds });
+    this.assertOpen();
+    this.validate({ promptIds });
     if (promptIds.length > this.#forward.limits.maxRows) {
       throw new GenerateError(`lastLogits is limited to ${this.#forward.limits.maxRows} tokens`);
     }
@@ -188,11 +136,11 @@ export class GpuModel implements Model {
    * adapter with timestamp-query). `ids.length` 1 approximates a decode step.
    */
   async profileStep(ids: readonly number[]): Promise<{ label: string; us: number }[]> {
-    this.#assertOpen();
+    this.assertOpen();
     if (!this.#gpu.info.hasTimestamps) {
       throw new GenerateError("this GPU adapter has no timestamp queries");
     }
-    this.#checkRequest({ promptIds: ids });
+    this.validate({ promptIds: ids });
     if (ids.length > this.#forward.limits.maxRows) {
       throw new GenerateError(`profiling is limited to ${this.#forward.limits.maxRows} tokens`);
     }
@@ -208,7 +156,7 @@ export class GpuModel implements Model {
     position = 0,
     opts: { rows?: number; sampleRows?: number; skip?: ReadonlySet<string> } = {},
   ): Promise<StepTiming> {
-    this.#assertOpen();
+    this.assertOpen();
     if (!this.#gpu.info.hasTimestamps) {
       throw new GenerateError("this GPU adapter has no timestamp queries");
     }
@@ -223,8 +171,8 @@ export class GpuModel implements Model {
   }
 
   async embed(ids: readonly number[]): Promise<Float32Array> {
-    this.#assertOpen();
-    this.#checkRequest({ promptIds: ids });
+    this.assertOpen();
+    this.validate({ promptIds: ids });
     if (ids.length > this.#forward.limits.maxRows) {
       throw new GenerateError(
         `embedding input is limited to ${this.#forward.limits.maxRows} tokens`,
@@ -234,14 +182,9 @@ export class GpuModel implements Model {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#scheduler.abortAll(new GenerateError(`model ${this.name} was closed during generation`));
+    if (!this.markClosed()) return;
+    this.#scheduler.abortAll(this.closedDuringGeneration());
     this.#forward.destroy();
     this.#pool?.destroy();
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new GenerateError(`model ${this.name} is closed`);
   }
 }
