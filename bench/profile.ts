@@ -37,11 +37,12 @@ async function chainProfile(
   sampleRows: number,
   position: number,
   steps: number,
+  streams = false,
 ): Promise<ChainProfile> {
   const time = async (skip?: ReadonlySet<string>) => {
     const runs = [];
     for (let i = 0; i < 3; i++) {
-      runs.push(await m.timeSteps(steps, position, { rows, sampleRows, skip }));
+      runs.push(await m.timeSteps(steps, position, { rows, sampleRows, skip, streams }));
     }
     return runs.reduce((a, b) => (b.gpuUs < a.gpuUs ? b : a));
   };
@@ -55,13 +56,16 @@ async function chainProfile(
   return { rows, sampleRows, position, ...full, kernels };
 }
 
+/** Sequences of the profiled batch decode step. */
+const DECODE_STREAMS = 16;
+
 /** Per-kernel GPU time of decode and prefill steps of `model`, measured in the chain. */
 export async function profileModel(model: string, load: LoadOptions = {}): Promise<{
   device: string;
   chains: ChainProfile[];
   prefill: KernelTime[];
 }> {
-  const m = await loadModel(model, { ...load, backend: "gpu" });
+  const m = await loadModel(model, { ...load, backend: "gpu", maxSequences: DECODE_STREAMS });
   try {
     const ids = (n: number) => Array.from({ length: n }, (_, i) => 1000 + i);
     await m.profileStep(ids(1)); // compiles everything once
@@ -70,7 +74,8 @@ export async function profileModel(model: string, load: LoadOptions = {}): Promi
     while (performance.now() - warm < 400) await m.timeSteps(16, 0);
     const chains = [
       await chainProfile(m, 1, 1, 128, 16), // one stream's decode step
-      await chainProfile(m, 16, 16, 128, 8), // 16 streams' decode step: every row sampled
+      // 16 streams' decode step: 16 sequences, every row sampled.
+      await chainProfile(m, DECODE_STREAMS, DECODE_STREAMS, 128, 8, true),
       await chainProfile(m, 32, 1, 0, 4), // a 32-token prompt: its last row sampled
     ];
     return {

@@ -75,29 +75,7 @@ var<workgroup> redv: array<vec4<f32>, ${keyGroups > 1 ? WG : 1}>;
 var<workgroup> shared_n: u32;
 var<workgroup> shared_slot: u32;
 
-fn reduce_max(v: f32, t: u32) -> f32 {
-  red[t] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { red[t] = max(red[t], red[t + s]); }
-    workgroupBarrier();
-  }
-  let res = red[0];
-  workgroupBarrier();
-  return res;
-}
-
-fn reduce_sum(v: f32, t: u32) -> f32 {
-  red[t] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (t < s) { red[t] += red[t + s]; }
-    workgroupBarrier();
-  }
-  let res = red[0];
-  workgroupBarrier();
-  return res;
-}
+${wgslWorkgroupReductions()}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -231,5 +209,36 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
     out[(r * HQ + h) * HD + d] = num / den;
   }
+}`;
+}
+
+/**
+ * WGSL `reduce_max(v, t)` and `reduce_sum(v, t)` over the workgroup's `WG` invocations through
+ * `red` (declared `array<f32, WG>`); every invocation must call them (they hold barriers).
+ */
+export function wgslWorkgroupReductions(): string {
+  return /* wgsl */ `
+fn reduce_max(v: f32, t: u32) -> f32 {
+  red[t] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { red[t] = max(red[t], red[t + s]); }
+    workgroupBarrier();
+  }
+  let res = red[0];
+  workgroupBarrier();
+  return res;
+}
+
+fn reduce_sum(v: f32, t: u32) -> f32 {
+  red[t] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (t < s) { red[t] += red[t + s]; }
+    workgroupBarrier();
+  }
+  let res = red[0];
+  workgroupBarrier();
+  return res;
 }`;
 }

@@ -19,6 +19,11 @@ export {
 } from "./matmul.ts";
 export { ropeKvKernel, type RopeKvSpec } from "./rope_kv.ts";
 export {
+  decodeAttentionFits,
+  decodeAttentionKernel,
+  type DecodeAttentionSpec,
+} from "./decode_attention.ts";
+export {
   attentionChunks,
   attentionCombineKernel,
   attentionKernel,

@@ -76,21 +76,7 @@ ${
   workgroupBarrier();
   let info = rowInfo[r];
   let pos = info.y;
-${
-    neox
-      ? `  let i = d % HALF;
-  let ang = f32(pos) * invFreq[i];
-  let c = cos(ang);
-  let s = sin(ang);
-  var o: f32;
-  if (d < HALF) { o = buf[d] * c - buf[d + HALF] * s; } else { o = buf[d] * c + buf[d - HALF] * s; }`
-      : `  let i = d / 2u;
-  let ang = f32(pos) * invFreq[i];
-  let c = cos(ang);
-  let s = sin(ang);
-  var o: f32;
-  if ((d & 1u) == 0u) { o = buf[d] * c - buf[d + 1u] * s; } else { o = buf[d] * c + buf[d - 1u] * s; }`
-  }
+${wgslRopeRotation(neox)}
   if (isQ) {
     q[(r * HQ + h) * HD + d] = o;
   } else {
@@ -99,4 +85,25 @@ ${
     vc[at] = v[(r * HKV + kh) * HD + d];
   }
 }`;
+}
+
+/**
+ * WGSL computing `o`, element `d` of a head rotated to position `pos`, from the head in `buf`
+ * (workgroup memory) and the `invFreq` table; `HALF` must be declared. Shared by the decode
+ * attention, which rotates its head itself.
+ */
+export function wgslRopeRotation(neox: boolean): string {
+  return neox
+    ? `  let i = d % HALF;
+  let ang = f32(pos) * invFreq[i];
+  let c = cos(ang);
+  let s = sin(ang);
+  var o: f32;
+  if (d < HALF) { o = buf[d] * c - buf[d + HALF] * s; } else { o = buf[d] * c + buf[d - HALF] * s; }`
+    : `  let i = d / 2u;
+  let ang = f32(pos) * invFreq[i];
+  let c = cos(ang);
+  let s = sin(ang);
+  var o: f32;
+  if ((d & 1u) == 0u) { o = buf[d] * c - buf[d + 1u] * s; } else { o = buf[d] * c + buf[d - 1u] * s; }`;
 }

@@ -9,6 +9,8 @@ import {
   attentionChunks,
   attentionCombineKernel,
   attentionKernel,
+  decodeAttentionFits,
+  decodeAttentionKernel,
   decodePrepKernel,
   embedKernel,
   gemmGroups,
@@ -76,6 +78,11 @@ export interface StepShape {
   sampleRows: number;
   /** Rows take their token and position from the sequences' state (decode). */
   decode: boolean;
+  /**
+   * Each row is the only row of its sequence in the step (implied by `decode`), so the decode
+   * attention may rotate and cache each row's key itself (see #attention).
+   */
+  separateRows?: boolean;
 }
 
 /** What `timeSteps` measured: per-step CPU encode and GPU time of a replayed step program. */
@@ -86,6 +93,21 @@ export interface StepTiming {
   launches: number;
   /** The step's kernel labels, in first-launch order. */
   labels: string[];
+}
+
+/** What `timeSteps` replays: a step's rows, rows sampled, launches left out. */
+export interface TimeStepsOptions {
+  /** Rows of the step (default 1). */
+  rows?: number;
+  /** Rows whose logits are computed and sampled, the last ones (default 1). */
+  sampleRows?: number;
+  /** Launches with these labels are left out. */
+  skip?: ReadonlySet<string>;
+  /**
+   * The rows are separate sequences, one per slot from 0, all at the position: a decode batch.
+   * It overwrites those slots' caches, so only while nothing generates.
+   */
+  streams?: boolean;
 }
 
 /** GPU buffers that the scheduler writes and reads. */
@@ -183,7 +205,7 @@ export class ForwardPass {
 
   /** The program for one step of `shape`, built on first use. */
   program(shape: StepShape): Program {
-    const key = `${shape.rows}/${shape.sampleRows}/${shape.decode}`;
+    const key = `${shape.rows}/${shape.sampleRows}/${shape.decode}/${!!shape.separateRows}`;
     let p = this.#programs.get(key);
     if (!p) {
       p = this.#build(shape);
@@ -284,8 +306,6 @@ export class ForwardPass {
       ]);
     }
     const norm = this.#norm(false);
-    const spec = { heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim };
-    const ctx = this.limits.contextLength;
     // Decode-sized steps fold each RMSNorm into the projections that read it (one launch less).
     const fold = this.#foldsNorm(rows);
     const xIn = fold ? a.x : a.xn;
@@ -305,20 +325,7 @@ export class ForwardPass {
         this.#lin(p, l, "k", L.k, xIn, a.k, rows, { ldy: kvDim, bias: L.kBias, norm: attnNorm });
         this.#lin(p, l, "v", L.v, xIn, a.v, rows, { ldy: kvDim, bias: L.vBias, norm: attnNorm });
       }
-      const rope = ropeKvKernel({
-        ...spec,
-        contextLength: ctx,
-        qkNorm: c.qkNorm,
-        eps: c.rmsEps,
-        neox: c.ropeNeox,
-      });
-      const ropeBufs = [a.q, a.k, a.v, this.#kCache[l], this.#vCache[l], b.rowInfo, this.#invFreq];
-      p.add(rope, "rope+kv", [rows, c.heads + c.kvHeads], [
-        ...ropeBufs,
-        prm(rows),
-        ...(c.qkNorm ? [L.qNorm!, L.kNorm!] : []),
-      ]);
-      this.#attention(p, l, rows);
+      this.#attention(p, l, L, shape);
       // The o and down projections add into the residual stream x; a split GEMM's reduce can
       // then also write the next norm (ffn, and the next layer's attention norm).
       const residual = { ldy: c.hiddenSize, accumulate: true };
@@ -348,12 +355,14 @@ export class ForwardPass {
   }
 
   /**
-   * Attention of every row over its cache. Steps of a few rows (decode) on GPUs split the keys
-   * into chunks over more workgroups and merge them (flash decoding); a long context would
-   * otherwise be walked by one workgroup per head.
+   * RoPE, the KV-cache write and attention of every row over its cache. Steps of a few rows
+   * (decode) on GPUs split the keys into chunks over more workgroups and merge them (flash
+   * decoding); a long context would otherwise be walked by one workgroup per head. When each
+   * row is its sequence's only row (decode steps, one-row prefills), the split attention also
+   * rotates and writes the new key itself: one launch instead of two.
    */
-  #attention(p: Program, layer: number, rows: number): void {
-    const a = this.#act, b = this.buffers, c = this.#c;
+  #attention(p: Program, layer: number, L: LayerWeights, shape: StepShape): void {
+    const a = this.#act, b = this.buffers, c = this.#c, rows = shape.rows;
     const spec = {
       heads: c.heads,
       kvHeads: c.kvHeads,
@@ -361,9 +370,21 @@ export class ForwardPass {
       contextLength: this.limits.contextLength,
       workgroup: this.#wide,
     };
-    const bufs = [a.q, this.#kCache[layer], this.#vCache[layer], a.att, b.rowInfo, prm(rows)];
+    const rope = { ...spec, qkNorm: c.qkNorm, eps: c.rmsEps, neox: c.ropeNeox };
+    const [kCache, vCache] = [this.#kCache[layer], this.#vCache[layer]];
+    const ropeBufs = [a.q, a.k, a.v, kCache, vCache, b.rowInfo, this.#invFreq, prm(rows)];
+    const qkNorms = c.qkNorm ? [L.qNorm!, L.kNorm!] : [null, null];
     const split = this.limits.cooperativeMatmul && rows <= this.limits.maxSeqs &&
       spec.contextLength > ATTENTION_SPLIT_KEYS;
+    const fused = split && (shape.decode || shape.separateRows || rows === 1) &&
+      decodeAttentionFits(c.headDim, spec.workgroup, ATTENTION_SPLIT_KEYS);
+    if (!fused) {
+      p.add(ropeKvKernel(rope), "rope+kv", [rows, c.heads + c.kvHeads], [
+        ...ropeBufs,
+        ...(c.qkNorm ? qkNorms : []),
+      ]);
+    }
+    const bufs = [a.q, kCache, vCache, a.att, b.rowInfo, prm(rows)];
     if (!split) {
       p.add(attentionKernel(spec), "attention", [rows, c.heads], bufs);
       return;
@@ -375,8 +396,17 @@ export class ForwardPass {
       this.#act.attnPartials = this.#gpu.storage(floats * 4, "attention partials");
     }
     const partials = this.#act.attnPartials;
-    const splitBufs = [...bufs.slice(0, 3), null, ...bufs.slice(4), partials]; // no binding 3
-    p.add(attentionKernel(splitSpec), "attention", [rows, c.heads, chunks], splitBufs);
+    if (fused) {
+      const code = decodeAttentionKernel({ ...rope, splitKeys: ATTENTION_SPLIT_KEYS });
+      p.add(code, "rope+kv+attention", [rows, c.heads, chunks], [
+        ...ropeBufs,
+        ...qkNorms,
+        partials,
+      ]);
+    } else {
+      const splitBufs = [...bufs.slice(0, 3), null, ...bufs.slice(4), partials]; // no binding 3
+      p.add(attentionKernel(splitSpec), "attention", [rows, c.heads, chunks], splitBufs);
+    }
     p.add(attentionCombineKernel(splitSpec), "attention merge", [rows, c.heads], [
       partials,
       a.att,
@@ -754,23 +784,32 @@ export class ForwardPass {
   async timeSteps(
     steps: number,
     position = 0,
-    opts: { rows?: number; sampleRows?: number; skip?: ReadonlySet<string> } = {},
+    opts: TimeStepsOptions = {},
   ): Promise<StepTiming> {
-    const b = this.buffers, slot = this.limits.maxSeqs - 1, dev = this.#gpu.device;
+    const b = this.buffers, dev = this.#gpu.device;
     const rows = opts.rows ?? 1, sampleRows = Math.min(rows, opts.sampleRows ?? 1);
-    // The cache holds `position` earlier tokens, so attention reads as much as a real step there.
-    for (let start = 0; start < position; start += this.limits.maxRows) {
-      const n = Math.min(this.limits.maxRows, position - start);
-      const ids = Array.from({ length: n }, (_, i) => 1000 + start + i);
-      this.#runScratch(ids, -1, this.program({ rows: n, sampleRows: 0, decode: false }), start);
+    const streams = !!opts.streams && rows > 1;
+    const scratch = this.limits.maxSeqs - 1;
+    // Streams: row r is sequence slot r at `position` (the cache's contents do not change the
+    // time, only how many keys are read). Otherwise the rows are one prompt in the reserved slot,
+    // whose cache first gets `position` earlier tokens, so attention reads as much as a real step.
+    if (!streams) {
+      for (let start = 0; start < position; start += this.limits.maxRows) {
+        const n = Math.min(this.limits.maxRows, position - start);
+        const ids = Array.from({ length: n }, (_, i) => 1000 + start + i);
+        const fill = this.program({ rows: n, sampleRows: 0, decode: false });
+        this.#runRows(ids, -1, fill, () => [scratch, start]);
+      }
     }
     // The last `sampleRows` rows are sampled (a batch of decode steps samples every row).
     const sel = Array.from({ length: sampleRows }, (_, i) => rows - sampleRows + i);
+    const slotOf = (r: number) => (streams ? r : scratch);
     dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array(sel));
-    dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array(sampleRows).fill(slot));
-    const program = this.program({ rows, sampleRows, decode: false });
+    dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array(sel.map(slotOf)));
+    const program = this.program({ rows, sampleRows, decode: false, separateRows: streams });
     const ids = Array.from({ length: rows }, (_, i) => 1000 + i);
-    this.#runScratch(ids, -1, program, position); // warm-up; writes the rows' inputs
+    // Warm-up; writes the rows' inputs.
+    this.#runRows(ids, -1, program, (r) => [slotOf(r), streams ? position : position + r]);
     const querySet = dev.createQuerySet({ type: "timestamp", count: 2 });
     const resolved = dev.createBuffer({
       size: 16,
@@ -799,10 +838,20 @@ export class ForwardPass {
 
   /** Submits `program` over `ids` as rows of the reserved last slot, at positions from `from`. */
   #runScratch(ids: readonly number[], adapterSlot: number, program: Program, from = 0): void {
-    const q = this.#gpu.device.queue, b = this.buffers, n = ids.length;
     const slot = this.limits.maxSeqs - 1;
+    this.#runRows(ids, adapterSlot, program, (r) => [slot, from + r]);
+  }
+
+  /** Submits `program` over `ids`, row r in the sequence slot and position `place(r)` gives. */
+  #runRows(
+    ids: readonly number[],
+    adapterSlot: number,
+    program: Program,
+    place: (row: number) => [number, number],
+  ): void {
+    const q = this.#gpu.device.queue, b = this.buffers, n = ids.length;
     const info = new Uint32Array(n * 4);
-    for (let i = 0; i < n; i++) info.set([slot, from + i, 0, 0], i * 4);
+    for (let i = 0; i < n; i++) info.set([...place(i), 0, 0], i * 4);
     q.writeBuffer(b.tokens, 0, new Uint32Array(ids));
     q.writeBuffer(b.rowInfo, 0, info);
     q.writeBuffer(b.rowAdapter, 0, new Int32Array(n).fill(adapterSlot));

@@ -9,7 +9,12 @@ import { LoraPool, type LoraWeights } from "../lora/pool.ts";
 import type { GenerateRequest, GenerationStream, Model } from "../types.ts";
 import { BaseModel, type LoadedShape, type TextCodec } from "./base_model.ts";
 import type { ModelConfig } from "./config.ts";
-import { type ForwardLimits, ForwardPass, type StepTiming } from "./forward.ts";
+import {
+  type ForwardLimits,
+  ForwardPass,
+  type StepTiming,
+  type TimeStepsOptions,
+} from "./forward.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Sequence } from "./sequence.ts";
 import type { ModelWeights } from "./weights.ts";
@@ -154,7 +159,7 @@ export class GpuModel extends BaseModel implements Model {
   async timeSteps(
     steps: number,
     position = 0,
-    opts: { rows?: number; sampleRows?: number; skip?: ReadonlySet<string> } = {},
+    opts: TimeStepsOptions = {},
   ): Promise<StepTiming> {
     this.assertOpen();
     if (!this.#gpu.info.hasTimestamps) {
@@ -163,6 +168,16 @@ export class GpuModel extends BaseModel implements Model {
     const rows = opts.rows ?? 1;
     if (rows < 1 || rows > this.#forward.limits.maxRows) {
       throw new GenerateError(`rows must be 1..${this.#forward.limits.maxRows}`);
+    }
+    if (opts.streams && rows > this.#forward.limits.maxSeqs - 1) {
+      throw new GenerateError(
+        `${rows} streams is more than the ${this.#forward.limits.maxSeqs - 1} sequence slots`,
+      );
+    }
+    if (opts.streams && this.#scheduler.busy) {
+      throw new GenerateError(
+        "timing streams overwrites sequence slots: wait for generations to end",
+      );
     }
     if (position + rows + steps >= this.#forward.limits.contextLength) {
       throw new GenerateError(`position ${position} leaves no room for ${steps} steps`);

@@ -78,6 +78,11 @@ export class Scheduler {
     });
   }
 
+  /** Whether any generation is queued or running. */
+  get busy(): boolean {
+    return this.#pending.length + this.#running.length > 0;
+  }
+
   /** Resolves when no work is left (for orderly shutdown). */
   async idle(): Promise<void> {
     while (this.#loop) await this.#loop;

@@ -122,7 +122,7 @@ async function assertBaseCases(m: LoadedModel): Promise<void> {
   assert.deepEqual(r.ids, c.greedy_ids);
 }
 
-Deno.test("golden: the GPU schedule with no adapter resident (norms folded into the matmuls) matches", async () => {
+Deno.test("golden: the GPU schedule with no adapter resident (norms folded into the matmuls, RoPE and the KV write inside the decode attention) matches", async () => {
   // Without adapters, steps under the GEMM's row threshold fold each RMSNorm into the projections.
   const m = await loadModel(FIXTURE_DIR, {
     backend: "gpu",
@@ -135,6 +135,13 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
     const { labels } = await m.timeSteps(1, 0);
     assert.ok(labels.includes("qkv proj") && labels.includes("gate+up+swiglu"), labels.join());
     assert.ok(!labels.includes("attn norm") && !labels.includes("ffn norm"), labels.join());
+    // A one-row step rotates and caches its key inside the attention launch.
+    assert.ok(labels.includes("rope+kv+attention") && !labels.includes("rope+kv"), labels.join());
+    // So does a step of two sequences; two rows of one prompt rotate and cache first.
+    const batch = await m.timeSteps(1, 16, { rows: 2, sampleRows: 2, streams: true });
+    assert.ok(batch.labels.includes("rope+kv+attention"), batch.labels.join());
+    const prompt = await m.timeSteps(1, 16, { rows: 2 });
+    assert.ok(prompt.labels.includes("rope+kv") && prompt.labels.includes("attention"));
     await assertBaseCases(m);
   } finally {
     m.close();

@@ -1,0 +1,178 @@
+/**
+ * The fused decode attention (q/k norm, RoPE, KV-cache write and split attention in one launch,
+ * merged by the split attention's combine) against a CPU reference: each row's output, and the
+ * cache afterwards holding the row's rotated key and its value at its position.
+ */
+import assert from "node:assert/strict";
+import {
+  attentionChunks,
+  attentionCombineKernel,
+  decodeAttentionKernel,
+  type DecodeAttentionSpec,
+} from "../../kernels/mod.ts";
+import { acquireGpu } from "../../engine/gpu/mod.ts";
+import { Program } from "../../engine/model/program.ts";
+import { uniformValues } from "./test_data.ts";
+
+const gpu = await acquireGpu();
+const HQ = 4, HKV = 2, HD = 32, CTX = 512, EPS = 1e-6;
+
+/** One row per sequence slot: (slot, position); positions at and around chunk edges. */
+const rowsInfo: [number, number][] = [[0, 300], [1, 5], [2, 127], [3, 128], [4, 0], [5, 511]];
+const R = rowsInfo.length, SLOTS = rowsInfo.length;
+const q = uniformValues(R * HQ * HD, 11);
+const k = uniformValues(R * HKV * HD, 12);
+const v = uniformValues(R * HKV * HD, 13);
+const kCache = uniformValues(SLOTS * CTX * HKV * HD, 14);
+const vCache = uniformValues(SLOTS * CTX * HKV * HD, 15);
+const qNorm = uniformValues(HD, 16).map((x) => 1 + x / 2);
+const kNorm = uniformValues(HD, 17).map((x) => 1 + x / 2);
+const invFreq = Float32Array.from({ length: HD / 2 }, (_, i) => 1 / 10000 ** (2 * i / HD));
+
+/** `x` (one head) RMS-normed by `w` when given, then rotated to `pos`. */
+function rotate(x: Float32Array, pos: number, neox: boolean, w?: Float32Array): Float32Array {
+  let h = x;
+  if (w) {
+    const inv = 1 / Math.sqrt(x.reduce((s, a) => s + a * a, 0) / HD + EPS);
+    h = x.map((a, d) => a * inv * w[d]);
+  }
+  const out = new Float32Array(HD);
+  for (let d = 0; d < HD; d++) {
+    const i = neox ? d % (HD / 2) : Math.floor(d / 2);
+    const [c, s] = [Math.cos(pos * invFreq[i]), Math.sin(pos * invFreq[i])];
+    const partner = neox ? (d < HD / 2 ? d + HD / 2 : d - HD / 2) : d ^ 1;
+    const sign = neox ? (d < HD / 2 ? -1 : 1) : (d % 2 === 0 ? -1 : 1);
+    out[d] = h[d] * c + sign * h[partner] * s;
+  }
+  return out;
+}
+
+/** The attention outputs and the caches after the step. */
+function reference(qkNorm: boolean, neox: boolean) {
+  const kc = kCache.slice(), vc = vCache.slice(), out = new Float32Array(R * HQ * HD);
+  const at = (slot: number, pos: number, kh: number) => ((slot * CTX + pos) * HKV + kh) * HD;
+  rowsInfo.forEach(([slot, pos], r) => {
+    for (let kh = 0; kh < HKV; kh++) {
+      const base = (r * HKV + kh) * HD;
+      kc.set(
+        rotate(k.subarray(base, base + HD), pos, neox, qkNorm ? kNorm : undefined),
+        at(slot, pos, kh),
+      );
+      vc.set(v.subarray(base, base + HD), at(slot, pos, kh));
+    }
+    for (let h = 0; h < HQ; h++) {
+      const kh = Math.floor(h / (HQ / HKV));
+      const qb = (r * HQ + h) * HD;
+      const qr = rotate(q.subarray(qb, qb + HD), pos, neox, qkNorm ? qNorm : undefined);
+      const scores = [];
+      for (let i = 0; i <= pos; i++) {
+        let s = 0;
+        for (let d = 0; d < HD; d++) s += qr[d] * kc[at(slot, i, kh) + d];
+        scores.push(s / Math.sqrt(HD));
+      }
+      const mx = Math.max(...scores);
+      const e = scores.map((s) => Math.exp(s - mx));
+      const z = e.reduce((a, b) => a + b, 0);
+      for (let d = 0; d < HD; d++) {
+        let o = 0;
+        for (let i = 0; i <= pos; i++) o += e[i] * vc[at(slot, i, kh) + d];
+        out[qb + d] = o / z;
+      }
+    }
+  });
+  return { out, kc, vc };
+}
+
+async function run(spec: DecodeAttentionSpec) {
+  const info = new Uint32Array(R * 4);
+  rowsInfo.forEach(([slot, pos], r) => info.set([slot, pos, 0, 0], r * 4));
+  const chunks = attentionChunks(spec);
+  const s = (data: Float32Array | Uint32Array, label: string) =>
+    gpu.storage(data.byteLength, label, data);
+  const [kc, vc, rowInfo] = [s(kCache, "k cache"), s(vCache, "v cache"), s(info, "rows")];
+  const part = gpu.storage(R * HQ * chunks * (HD + 2) * 4, "partials");
+  const out = gpu.storage(R * HQ * HD * 4, "out");
+  const params = { params: new Uint32Array([R, 0, 0, 0]) };
+  const norms = spec.qkNorm ? [s(qNorm, "q norm"), s(kNorm, "k norm")] : [null, null];
+  const p = new Program(gpu);
+  p.add(decodeAttentionKernel(spec), "attention", [R, HQ, chunks], [
+    s(q, "q"),
+    s(k, "k"),
+    s(v, "v"),
+    kc,
+    vc,
+    rowInfo,
+    s(invFreq, "freqs"),
+    params,
+    ...norms,
+    part,
+  ]);
+  p.add(attentionCombineKernel(spec), "merge", [R, HQ], [part, out, rowInfo, params]);
+  const enc = gpu.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  p.encode(pass);
+  pass.end();
+  gpu.device.queue.submit([enc.finish()]);
+  const read = async (b: GPUBuffer, n: number) => new Float32Array(await gpu.read(b, n * 4));
+  return {
+    out: await read(out, R * HQ * HD),
+    kc: await read(kc, kCache.length),
+    vc: await read(vc, vCache.length),
+  };
+}
+
+for (
+  const [workgroup, qkNorm, neox] of [
+    [64, true, true],
+    [256, true, true],
+    [64, false, false],
+    [256, false, true],
+  ] as const
+) {
+  Deno.test(`decode attention (${workgroup} invocations${qkNorm ? ", q/k norm" : ""}, ${neox ? "NeoX" : "pairwise"} rotation) equals the CPU reference and writes the cache`, async () => {
+    const want = reference(qkNorm, neox);
+    const got = await run({
+      heads: HQ,
+      kvHeads: HKV,
+      headDim: HD,
+      contextLength: CTX,
+      qkNorm,
+      eps: EPS,
+      neox,
+      workgroup,
+      splitKeys: 128,
+    });
+    for (let i = 0; i < want.out.length; i++) {
+      assert.ok(
+        Math.abs(got.out[i] - want.out[i]) <= 1e-4,
+        `out ${i}: ${got.out[i]} vs ${want.out[i]}`,
+      );
+    }
+    for (const c of ["kc", "vc"] as const) {
+      for (let i = 0; i < want[c].length; i++) {
+        assert.ok(
+          Math.abs(got[c][i] - want[c][i]) <= 1e-4,
+          `${c} ${i}: ${got[c][i]} vs ${want[c][i]}`,
+        );
+      }
+    }
+  });
+}
+
+Deno.test("decode attention refuses a head larger than its workgroup", () => {
+  assert.throws(
+    () =>
+      decodeAttentionKernel({
+        heads: 2,
+        kvHeads: 1,
+        headDim: 128,
+        contextLength: 256,
+        qkNorm: false,
+        eps: EPS,
+        neox: true,
+        workgroup: 64,
+        splitKeys: 128,
+      }),
+    /head size 128 .* workgroup \(64\)/,
+  );
+});
