@@ -25,23 +25,30 @@ export interface DecodeAttentionSpec extends RopeKvSpec {
 
 /** Whether `decodeAttentionKernel` takes this shape (else: RoPE+KV and the split attention). */
 export function decodeAttentionFits(headDim: number, workgroup: number, splitKeys: number) {
-  return (headDim & (headDim - 1)) === 0 && headDim <= workgroup && splitKeys <= 512;
+  return (headDim & (headDim - 1)) === 0 && 2 * headDim <= workgroup && splitKeys <= 512 &&
+    splitKeys % (workgroup / (headDim / 4)) === 0;
 }
 
 /**
  * WGSL. Bindings: 0 q, 1 k, 2 v (the projections' outputs, unrotated), 3 k cache, 4 v cache,
  * 5 row info (slot, pos), 6 inverse frequencies, 7 params {rows}, 8 q norm, 9 k norm (with
  * `qkNorm`), 10 partials. Dispatch (rows, heads, attentionChunks(spec)).
+ *
+ * The work is laid out so each invocation waits on global memory twice: once for everything
+ * the row and head give (row info, q, k, v), once for the cached keys and values of its chunk
+ * (loaded together, before the softmax needs them). A decode step is latency-bound.
  */
 export function decodeAttentionKernel(spec: DecodeAttentionSpec): string {
   const { heads, kvHeads, headDim, contextLength, qkNorm, eps, neox, workgroup, splitKeys } = spec;
   if (!decodeAttentionFits(headDim, workgroup, splitKeys)) {
     throw new RangeError(
-      `decode attention: head size ${headDim} must be a power of 2 no larger than the ` +
-        `workgroup (${workgroup}), and key chunks (${splitKeys}) at most 512`,
+      `decode attention: head size ${headDim} must be a power of 2 at most half the ` +
+        `workgroup (${workgroup}), and key chunks (${splitKeys}) at most 512 and a multiple of ` +
+        `the workgroup over a head's quads`,
     );
   }
   const quads = headDim / 4;
+  const keyGroups = workgroup / quads;
   return /* wgsl */ `
 const HQ = ${heads}u;
 const HKV = ${kvHeads}u;
@@ -53,12 +60,13 @@ const GROUP = ${heads / kvHeads}u;
 const SPLIT = ${splitKeys}u;
 const CHUNKS = ${attentionChunks(spec)}u;
 const WG = ${workgroup}u;
-const KG = ${workgroup / quads}u; // key groups of the value pass, HQ4 invocations each
+const KG = ${keyGroups}u; // key groups of the value pass, HQ4 invocations each
+const KPT = ${splitKeys / keyGroups}u; // keys per invocation in the value pass
 const EPS = ${eps.toExponential()};
 struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> kc: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> vc: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> rowInfo: array<vec4<u32>>;
@@ -72,8 +80,8 @@ ${
   }
 @group(0) @binding(10) var<storage, read_write> part: array<f32>;
 var<workgroup> red: array<f32, WG>;
-var<workgroup> buf: array<f32, HD>;
-var<workgroup> head: array<f32, HD>;
+var<workgroup> buf: array<f32, 2 * HD>; // the q head, then the new key
+var<workgroup> rot: array<f32, 2 * HD>; // both rotated
 var<workgroup> qs: array<vec4<f32>, HQ4>;
 var<workgroup> kNew: array<vec4<f32>, HQ4>;
 var<workgroup> vNew: array<vec4<f32>, HQ4>;
@@ -83,35 +91,6 @@ var<workgroup> redl: array<f32, KG>;
 var<workgroup> sharedInfo: vec4<u32>;
 ${wgslWorkgroupReductions()}
 
-// Element t of a head whose element t is \`raw\` (0 past HD), normed (Qwen3) and rotated to
-// \`pos\`; 0 past HD. Every invocation calls it (barriers).
-fn rotated(raw: f32, isQ: bool, t: u32, pos: u32) -> f32 {
-  var val = raw;
-  ${
-    qkNorm
-      ? `let ss = reduce_sum(raw * raw, t);
-  if (t < HD) {
-    let inv = inverseSqrt(ss / f32(HD) + EPS);
-    if (isQ) { val = raw * inv * qn[t]; } else { val = raw * inv * kn[t]; }
-  }`
-      : ""
-  }
-  if (t < HD) { buf[t] = val; }
-  workgroupBarrier();
-  var res = 0.0;
-  if (t < HD) {
-    let d = t;
-${wgslRopeRotation(neox)}
-    res = o;
-  }
-  workgroupBarrier();
-  return res;
-}
-
-fn quadOfHead(i: u32) -> vec4<f32> {
-  return vec4(head[4u * i], head[4u * i + 1u], head[4u * i + 2u], head[4u * i + 3u]);
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let r = wg.x;
@@ -120,7 +99,16 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   if (r >= p.rows) { return; }
   let t = lid.x;
   let kh = h / GROUP;
+  // Invocations 0..HD hold the q head's elements, HD..2HD the new key's, 0..HQ4 a value quad.
   if (t == 0u) { sharedInfo = rowInfo[r]; }
+  var raw = 0.0;
+  if (t < HD) {
+    raw = q[(r * HQ + h) * HD + t];
+  } else if (t < 2u * HD) {
+    raw = k[(r * HKV + kh) * HD + t - HD];
+  }
+  var vq = vec4<f32>();
+  if (t < HQ4) { vq = v[(r * HKV + kh) * HQ4 + t]; }
   let info = workgroupUniformLoad(&sharedInfo);
   let slot = info.x;
   let pos = info.y;
@@ -128,65 +116,84 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   if (k0 > pos) { return; } // a chunk past this row's keys: the merge skips it
   let tn = min(pos + 1u, k0 + SPLIT) - k0;
   let fresh = k0 + tn == pos + 1u; // this chunk ends with the row's own, new key
-
-  var qRaw = 0.0;
-  if (t < HD) { qRaw = q[(r * HQ + h) * HD + t]; }
-  let qv = rotated(qRaw, true, t, pos) * inverseSqrt(f32(HD));
-  if (t < HD) { head[t] = qv; }
+  let e = t % HD; // element within its head
+  let base = t - e;
+  var val = raw;
+${
+    qkNorm
+      ? `  // Sum of squares of each head (segments of HD invocations).
+  red[t] = raw * raw;
   workgroupBarrier();
-  if (t < HQ4) { qs[t] = quadOfHead(t); }
-  if (fresh) {
-    var kRaw = 0.0;
-    if (t < HD) { kRaw = k[(r * HKV + kh) * HD + t]; }
-    let kv = rotated(kRaw, false, t, pos); // its barriers order the reads of head above
-    if (t < HD) { head[t] = kv; }
+  for (var s = HALF; s > 0u; s >>= 1u) {
+    if (t < 2u * HD && e < s) { red[t] += red[t + s]; }
     workgroupBarrier();
-    if (t < HQ4) {
-      let kq = quadOfHead(t);
-      let vb = (r * HKV + kh) * HD + 4u * t;
-      let vq = vec4(v[vb], v[vb + 1u], v[vb + 2u], v[vb + 3u]);
-      kNew[t] = kq;
-      vNew[t] = vq;
-      if (h % GROUP == 0u) {
-        let at = ((slot * CTX + pos) * HKV + kh) * HQ4 + t;
-        kc[at] = kq;
-        vc[at] = vq;
-      }
+  }
+  if (t < 2u * HD) {
+    let inv = inverseSqrt(red[base] / f32(HD) + EPS);
+    if (t < HD) { val = raw * inv * qn[e]; } else { val = raw * inv * kn[e]; }
+  }`
+      : ""
+  }
+  if (t < 2u * HD) { buf[t] = val; }
+  workgroupBarrier();
+  if (t < 2u * HD) {
+    let d = e;
+${wgslRopeRotation(neox, (i) => `buf[base + ${i}]`)}
+    rot[t] = select(o, o * inverseSqrt(f32(HD)), t < HD); // q carries the softmax scale
+  }
+  workgroupBarrier();
+  if (t < HQ4) {
+    qs[t] = vec4(rot[4u * t], rot[4u * t + 1u], rot[4u * t + 2u], rot[4u * t + 3u]);
+    let kq = vec4(rot[HD + 4u * t], rot[HD + 4u * t + 1u], rot[HD + 4u * t + 2u], rot[HD + 4u * t + 3u]);
+    kNew[t] = kq;
+    vNew[t] = vq;
+    if (fresh && h % GROUP == 0u) { // one writer per KV head
+      let at = ((slot * CTX + pos) * HKV + kh) * HQ4 + t;
+      kc[at] = kq;
+      vc[at] = vq;
     }
   }
   workgroupBarrier(); // qs, kNew and vNew are read by every invocation below
 
+  // This invocation's values (quad d of keys g, g + KG, ...), loaded with the keys below.
+  let g = t / HQ4;
+  let d = t % HQ4;
+  let cached = select(tn, tn - 1u, fresh);
+  let vb = ((slot * CTX + k0) * HKV + kh) * HQ4 + d;
+  var vv: array<vec4<f32>, KPT>;
+  for (var j = 0u; j < KPT; j++) {
+    let i = g + j * KG;
+    if (i < cached) { vv[j] = vc[vb + i * HKV * HQ4]; }
+  }
   var localMax = -3.0e38;
   for (var i = t; i < tn; i += WG) {
     let key = k0 + i;
     var s = 0.0;
     if (key == pos) {
-      for (var d = 0u; d < HQ4; d++) { s += dot(qs[d], kNew[d]); }
+      for (var dd = 0u; dd < HQ4; dd++) { s += dot(qs[dd], kNew[dd]); }
     } else {
       let kb = ((slot * CTX + key) * HKV + kh) * HQ4;
-      for (var d = 0u; d < HQ4; d++) { s += dot(qs[d], kc[kb + d]); }
+      for (var dd = 0u; dd < HQ4; dd++) { s += dot(qs[dd], kc[kb + dd]); }
     }
     sc[i] = s;
     localMax = max(localMax, s);
   }
   let m = reduce_max(localMax, t); // its barriers also publish sc
 
-  // Key group g sums quad d of the values of keys g, g + KG, ... and their weights.
-  let g = t / HQ4;
-  let d = t % HQ4;
   var acc = vec4<f32>();
   var l = 0.0;
-  let cached = select(tn, tn - 1u, fresh);
-  let vb = ((slot * CTX + k0) * HKV + kh) * HQ4 + d;
-  for (var i = g; i < cached; i += KG) {
-    let e = exp(sc[i] - m);
-    l += e;
-    acc += e * vc[vb + i * HKV * HQ4];
+  for (var j = 0u; j < KPT; j++) {
+    let i = g + j * KG;
+    if (i < cached) {
+      let w = exp(sc[i] - m);
+      l += w;
+      acc += w * vv[j];
+    }
   }
   if (fresh && (tn - 1u) % KG == g) {
-    let e = exp(sc[tn - 1u] - m);
-    l += e;
-    acc += e * vNew[d];
+    let w = exp(sc[tn - 1u] - m);
+    l += w;
+    acc += w * vNew[d];
   }
   redv[t] = acc;
   if (d == 0u) { redl[g] = l; }
@@ -195,7 +202,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   if (t < HQ4) {
     var o = vec4<f32>();
     for (var j = 0u; j < KG; j++) { o += redv[j * HQ4 + t]; }
-    for (var e = 0u; e < 4u; e++) { part[pb + 4u * t + e] = o[e]; }
+    for (var x = 0u; x < 4u; x++) { part[pb + 4u * t + x] = o[x]; }
   }
   if (t == 0u) {
     var total = 0.0;

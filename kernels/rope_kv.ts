@@ -89,21 +89,25 @@ ${wgslRopeRotation(neox)}
 
 /**
  * WGSL computing `o`, element `d` of a head rotated to position `pos`, from the head in `buf`
- * (workgroup memory) and the `invFreq` table; `HALF` must be declared. Shared by the decode
- * attention, which rotates its head itself.
+ * (workgroup memory) and the `invFreq` table; `HALF` must be declared. `at(i)` names element i
+ * of the head (default `buf[i]`). Shared by the decode attention, which rotates its heads itself.
  */
-export function wgslRopeRotation(neox: boolean): string {
+export function wgslRopeRotation(neox: boolean, at = (i: string) => `buf[${i}]`): string {
   return neox
     ? `  let i = d % HALF;
   let ang = f32(pos) * invFreq[i];
   let c = cos(ang);
   let s = sin(ang);
   var o: f32;
-  if (d < HALF) { o = buf[d] * c - buf[d + HALF] * s; } else { o = buf[d] * c + buf[d - HALF] * s; }`
+  if (d < HALF) { o = ${at("d")} * c - ${at("d + HALF")} * s; } else { o = ${at("d")} * c + ${
+      at("d - HALF")
+    } * s; }`
     : `  let i = d / 2u;
   let ang = f32(pos) * invFreq[i];
   let c = cos(ang);
   let s = sin(ang);
   var o: f32;
-  if ((d & 1u) == 0u) { o = buf[d] * c - buf[d + 1u] * s; } else { o = buf[d] * c + buf[d - 1u] * s; }`;
+  if ((d & 1u) == 0u) { o = ${at("d")} * c - ${at("d + 1u")} * s; } else { o = ${at("d")} * c + ${
+      at("d - 1u")
+    } * s; }`;
 }
