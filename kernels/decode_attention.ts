@@ -61,7 +61,6 @@ const SPLIT = ${splitKeys}u;
 const CHUNKS = ${attentionChunks(spec)}u;
 const WG = ${workgroup}u;
 const KG = ${keyGroups}u; // key groups of the value pass, HQ4 invocations each
-const KPT = ${splitKeys / keyGroups}u; // keys per invocation in the value pass
 const EPS = ${eps.toExponential()};
 struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;
@@ -160,11 +159,7 @@ ${wgslRopeRotation(neox, (i) => `buf[base + ${i}]`)}
   let d = t % HQ4;
   let cached = select(tn, tn - 1u, fresh);
   let vb = ((slot * CTX + k0) * HKV + kh) * HQ4 + d;
-  var vv: array<vec4<f32>, KPT>;
-  for (var j = 0u; j < KPT; j++) {
-    let i = g + j * KG;
-    if (i < cached) { vv[j] = vc[vb + i * HKV * HQ4]; }
-  }
+${prefetchValues(splitKeys / keyGroups)}
   var localMax = -3.0e38;
   for (var i = t; i < tn; i += WG) {
     let key = k0 + i;
@@ -182,14 +177,7 @@ ${wgslRopeRotation(neox, (i) => `buf[base + ${i}]`)}
 
   var acc = vec4<f32>();
   var l = 0.0;
-  for (var j = 0u; j < KPT; j++) {
-    let i = g + j * KG;
-    if (i < cached) {
-      let w = exp(sc[i] - m);
-      l += w;
-      acc += w * vv[j];
-    }
-  }
+${weighValues(splitKeys / keyGroups)}
   if (fresh && (tn - 1u) % KG == g) {
     let w = exp(sc[tn - 1u] - m);
     l += w;
@@ -211,4 +199,24 @@ ${wgslRopeRotation(neox, (i) => `buf[base + ${i}]`)}
     part[pb + HD + 1u] = total;
   }
 }`;
+}
+
+/**
+ * WGSL loading this invocation's `perInvocation` cached values into registers v0, v1, ...:
+ * written out, since a private array indexed in a loop may live in (slow) local memory.
+ */
+function prefetchValues(perInvocation: number): string {
+  return Array.from({ length: perInvocation }, (_, j) =>
+    `  var v${j} = vec4<f32>();
+  if (g + ${j}u * KG < cached) { v${j} = vc[vb + (g + ${j}u * KG) * HKV * HQ4]; }`).join("\n");
+}
+
+/** WGSL adding the prefetched values, weighted by their keys' softmax terms, into acc and l. */
+function weighValues(perInvocation: number): string {
+  return Array.from({ length: perInvocation }, (_, j) =>
+    `  if (g + ${j}u * KG < cached) {
+    let w${j} = exp(sc[g + ${j}u * KG] - m);
+    l += w${j};
+    acc += w${j} * v${j};
+  }`).join("\n");
 }
