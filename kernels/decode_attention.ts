@@ -17,7 +17,10 @@ import { type RopeKvSpec, wgslRopeRotation } from "./rope_kv.ts";
 
 /** Shape of the fused decode attention: the attention's and the rotation's. */
 export interface DecodeAttentionSpec extends RopeKvSpec {
-  /** Invocations per workgroup: at least the head size (one invocation rotates one element). */
+  /**
+   * Invocations per workgroup, a power of 2 at least twice the head size (one invocation
+   * rotates one element of q or of the new key).
+   */
   workgroup: number;
   /** Keys per chunk (at most 512). */
   splitKeys: number;
@@ -25,8 +28,9 @@ export interface DecodeAttentionSpec extends RopeKvSpec {
 
 /** Whether `decodeAttentionKernel` takes this shape (else: RoPE+KV and the split attention). */
 export function decodeAttentionFits(headDim: number, workgroup: number, splitKeys: number) {
-  return (headDim & (headDim - 1)) === 0 && 2 * headDim <= workgroup && splitKeys <= 512 &&
-    splitKeys % (workgroup / (headDim / 4)) === 0;
+  const pow2 = (n: number) => n > 0 && (n & (n - 1)) === 0;
+  return pow2(headDim) && headDim >= 4 && pow2(workgroup) && 2 * headDim <= workgroup &&
+    splitKeys <= 512 && splitKeys % (workgroup / (headDim / 4)) === 0;
 }
 
 /**
@@ -43,8 +47,8 @@ export function decodeAttentionKernel(spec: DecodeAttentionSpec): string {
   if (!decodeAttentionFits(headDim, workgroup, splitKeys)) {
     throw new RangeError(
       `decode attention: head size ${headDim} must be a power of 2 at most half the ` +
-        `workgroup (${workgroup}), and key chunks (${splitKeys}) at most 512 and a multiple of ` +
-        `the workgroup over a head's quads`,
+        `workgroup (${workgroup}, a power of 2), and key chunks (${splitKeys}) at most 512 and ` +
+        `a multiple of the workgroup over a head's quads`,
     );
   }
   const quads = headDim / 4;
