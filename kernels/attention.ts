@@ -242,3 +242,31 @@ fn reduce_sum(v: f32, t: u32) -> f32 {
   return res;
 }`;
 }
+
+/**
+ * CPU reference for one head: `softmax(q . k_i / sqrt(d)) . v_i` over keys 0..n-1, where `key(i)`
+ * and `value(i)` give key and value i (each of q's length).
+ */
+export function attentionHeadRef(
+  q: ArrayLike<number>,
+  n: number,
+  key: (i: number) => ArrayLike<number>,
+  value: (i: number) => ArrayLike<number>,
+): Float32Array {
+  const d = q.length, scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = key(i);
+    let s = 0;
+    for (let j = 0; j < d; j++) s += q[j] * k[j];
+    scores[i] = s / Math.sqrt(d);
+  }
+  const mx = Math.max(...scores);
+  const e = scores.map((s) => Math.exp(s - mx));
+  const z = e.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(d);
+  for (let i = 0; i < n; i++) {
+    const v = value(i);
+    for (let j = 0; j < d; j++) out[j] += e[i] * v[j] / z;
+  }
+  return out;
+}

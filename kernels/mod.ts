@@ -26,6 +26,7 @@ export {
 export {
   attentionChunks,
   attentionCombineKernel,
+  attentionHeadRef,
   attentionKernel,
   type AttentionSpec,
 } from "./attention.ts";

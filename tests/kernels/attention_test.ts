@@ -4,7 +4,12 @@
  * chunks, with grouped-query heads.
  */
 import assert from "node:assert/strict";
-import { attentionChunks, attentionCombineKernel, attentionKernel } from "../../kernels/mod.ts";
+import {
+  attentionChunks,
+  attentionCombineKernel,
+  attentionHeadRef,
+  attentionKernel,
+} from "../../kernels/mod.ts";
 import { acquireGpu } from "../../engine/gpu/mod.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
@@ -24,22 +29,15 @@ function reference(): Float32Array {
   rowsInfo.forEach(([slot, pos], r) => {
     for (let h = 0; h < HQ; h++) {
       const kh = Math.floor(h / (HQ / HKV));
-      const scores = [];
-      for (let i = 0; i <= pos; i++) {
-        let s = 0;
-        for (let d = 0; d < HD; d++) {
-          s += q[(r * HQ + h) * HD + d] * kc[((slot * CTX + i) * HKV + kh) * HD + d];
-        }
-        scores.push(s / Math.sqrt(HD));
-      }
-      const mx = Math.max(...scores);
-      const e = scores.map((s) => Math.exp(s - mx));
-      const z = e.reduce((a, b) => a + b, 0);
-      for (let d = 0; d < HD; d++) {
-        let o = 0;
-        for (let i = 0; i <= pos; i++) o += e[i] * vc[((slot * CTX + i) * HKV + kh) * HD + d];
-        out[(r * HQ + h) * HD + d] = o / z;
-      }
+      const head = (buf: Float32Array, i: number) => {
+        const at = ((slot * CTX + i) * HKV + kh) * HD;
+        return buf.subarray(at, at + HD);
+      };
+      const qb = (r * HQ + h) * HD;
+      out.set(
+        attentionHeadRef(q.subarray(qb, qb + HD), pos + 1, (i) => head(kc, i), (i) => head(vc, i)),
+        qb,
+      );
     }
   });
   return out;

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   attentionChunks,
   attentionCombineKernel,
+  attentionHeadRef,
   decodeAttentionKernel,
   type DecodeAttentionSpec,
 } from "../../kernels/mod.ts";
@@ -64,20 +65,9 @@ function reference(qkNorm: boolean, neox: boolean) {
       const kh = Math.floor(h / (HQ / HKV));
       const qb = (r * HQ + h) * HD;
       const qr = rotate(q.subarray(qb, qb + HD), pos, neox, qkNorm ? qNorm : undefined);
-      const scores = [];
-      for (let i = 0; i <= pos; i++) {
-        let s = 0;
-        for (let d = 0; d < HD; d++) s += qr[d] * kc[at(slot, i, kh) + d];
-        scores.push(s / Math.sqrt(HD));
-      }
-      const mx = Math.max(...scores);
-      const e = scores.map((s) => Math.exp(s - mx));
-      const z = e.reduce((a, b) => a + b, 0);
-      for (let d = 0; d < HD; d++) {
-        let o = 0;
-        for (let i = 0; i <= pos; i++) o += e[i] * vc[at(slot, i, kh) + d];
-        out[qb + d] = o / z;
-      }
+      const head = (buf: Float32Array, i: number) =>
+        buf.subarray(at(slot, i, kh), at(slot, i, kh) + HD);
+      out.set(attentionHeadRef(qr, pos + 1, (i) => head(kc, i), (i) => head(vc, i)), qb);
     }
   });
   return { out, kc, vc };
