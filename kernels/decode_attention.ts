@@ -13,7 +13,7 @@
  * @module
  */
 import { attentionChunks, wgslWorkgroupReductions } from "./attention.ts";
-import { type RopeKvSpec, wgslRopeRotation } from "./rope_kv.ts";
+import { type RopeKvSpec, wgslRopeRotation, wgslRotationBindings } from "./rope_kv.ts";
 
 /** Shape of the fused decode attention: the attention's and the rotation's. */
 export interface DecodeAttentionSpec extends RopeKvSpec {
@@ -66,21 +66,12 @@ const CHUNKS = ${attentionChunks(spec)}u;
 const WG = ${workgroup}u;
 const KG = ${keyGroups}u; // key groups of the value pass, HQ4 invocations each
 const EPS = ${eps.toExponential()};
-struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<storage, read> q: array<f32>;
 @group(0) @binding(1) var<storage, read> k: array<f32>;
 @group(0) @binding(2) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> kc: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> vc: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> rowInfo: array<vec4<u32>>;
-@group(0) @binding(6) var<storage, read> invFreq: array<f32>;
-@group(0) @binding(7) var<uniform> p: Params;
-${
-    qkNorm
-      ? `@group(0) @binding(8) var<storage, read> qn: array<f32>;
-@group(0) @binding(9) var<storage, read> kn: array<f32>;`
-      : ""
-  }
+${wgslRotationBindings(qkNorm)}
 @group(0) @binding(10) var<storage, read_write> part: array<f32>;
 var<workgroup> red: array<f32, WG>;
 var<workgroup> buf: array<f32, 2 * HD>; // the q head, then the new key
@@ -103,6 +94,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let t = lid.x;
   let kh = h / GROUP;
   // Invocations 0..HD hold the q head's elements, HD..2HD the new key's, 0..HQ4 a value quad.
+  // Chunks without the new key load and rotate it too: it costs no extra wait, as q is loaded
+  // and rotated alongside.
   if (t == 0u) { sharedInfo = rowInfo[r]; }
   var raw = 0.0;
   if (t < HD) {

@@ -33,21 +33,12 @@ const HD = ${headDim}u;
 const HALF = ${headDim / 2}u;
 const CTX = ${contextLength}u;
 const EPS = ${eps.toExponential()};
-struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<storage, read_write> q: array<f32>;
 @group(0) @binding(1) var<storage, read> k: array<f32>;
 @group(0) @binding(2) var<storage, read> v: array<f32>;
 @group(0) @binding(3) var<storage, read_write> kc: array<f32>;
 @group(0) @binding(4) var<storage, read_write> vc: array<f32>;
-@group(0) @binding(5) var<storage, read> rowInfo: array<vec4<u32>>;
-@group(0) @binding(6) var<storage, read> invFreq: array<f32>;
-@group(0) @binding(7) var<uniform> p: Params;
-${
-    qkNorm
-      ? `@group(0) @binding(8) var<storage, read> qn: array<f32>;
-@group(0) @binding(9) var<storage, read> kn: array<f32>;`
-      : ""
-  }
+${wgslRotationBindings(qkNorm)}
 var<workgroup> buf: array<f32, HD>;
 var<workgroup> red: array<f32, HD>;
 @compute @workgroup_size(HD)
@@ -110,4 +101,22 @@ export function wgslRopeRotation(neox: boolean, at = (i: string) => `buf[${i}]`)
   if ((d & 1u) == 0u) { o = ${at("d")} * c - ${at("d + 1u")} * s; } else { o = ${at("d")} * c + ${
       at("d - 1u")
     } * s; }`;
+}
+
+/**
+ * WGSL for what a rotation reads, bindings 5-9 of the RoPE+KV and the decode attention kernels:
+ * row info (slot, pos), the inverse frequencies, params {rows}, and the q and k norm weights
+ * (with `qkNorm`).
+ */
+export function wgslRotationBindings(qkNorm: boolean): string {
+  return /* wgsl */ `struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
+@group(0) @binding(5) var<storage, read> rowInfo: array<vec4<u32>>;
+@group(0) @binding(6) var<storage, read> invFreq: array<f32>;
+@group(0) @binding(7) var<uniform> p: Params;
+${
+    qkNorm
+      ? `@group(0) @binding(8) var<storage, read> qn: array<f32>;
+@group(0) @binding(9) var<storage, read> kn: array<f32>;`
+      : ""
+  }`;
 }

@@ -380,7 +380,7 @@ export class ForwardPass {
     const qkNorms = c.qkNorm ? [L.qNorm!, L.kNorm!] : [null, null];
     const split = this.limits.cooperativeMatmul && rows <= this.limits.maxSeqs &&
       spec.contextLength > ATTENTION_SPLIT_KEYS;
-    const fused = split && (shape.decode || shape.separateRows || rows === 1) &&
+    const fused = split && rowsAreSequences(shape) &&
       decodeAttentionFits(c.headDim, spec.workgroup, ATTENTION_SPLIT_KEYS);
     if (!fused) {
       p.add(ropeKvKernel(rope), "rope+kv", [rows, c.heads + c.kvHeads], [
@@ -931,6 +931,11 @@ interface MatmulOutput {
    * a K-split reduce that covers whole rows (see gemmReduceNormKernel).
    */
   normAfter?: GPUBuffer;
+}
+
+/** Whether each row of a step of `shape` is the only row of its sequence in the step. */
+function rowsAreSequences(shape: StepShape): boolean {
+  return shape.decode || !!shape.separateRows || shape.rows === 1;
 }
 
 /** A launch's binding list from binding number -> resource (null where a number is absent). */

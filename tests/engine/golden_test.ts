@@ -142,6 +142,17 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
     assert.ok(batch.labels.includes("rope+kv+attention"), batch.labels.join());
     const prompt = await m.timeSteps(1, 16, { rows: 2 });
     assert.ok(prompt.labels.includes("rope+kv") && prompt.labels.includes("attention"));
+    // Timing streams writes sequence slots: refused past the slots, and while anything generates.
+    await assert.rejects(
+      m.timeSteps(1, 16, { rows: 3, streams: true }),
+      /3 streams is more than the 2 sequence slots/,
+    );
+    const running = m.generate({ promptIds: cases[0].prompt_ids, maxTokens: 4 });
+    await assert.rejects(
+      m.timeSteps(1, 16, { rows: 2, streams: true }),
+      /wait for generations to end/,
+    );
+    await running.result;
     await assertBaseCases(m);
   } finally {
     m.close();
