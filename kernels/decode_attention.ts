@@ -80,6 +80,11 @@ var<workgroup> qs: array<vec4<f32>, HQ4>;
 var<workgroup> kNew: array<vec4<f32>, HQ4>;
 var<workgroup> vNew: array<vec4<f32>, HQ4>;
 var<workgroup> sc: array<f32, SPLIT>;
+${
+    keyParts(spec) > 1
+      ? `var<workgroup> scp: array<f32, ${keyParts(spec)}u * SPLIT>; // partial scores`
+      : ""
+  }
 var<workgroup> redv: array<vec4<f32>, WG>;
 var<workgroup> redl: array<f32, KG>;
 var<workgroup> sharedInfo: vec4<u32>;
@@ -157,19 +162,7 @@ ${wgslRopeRotation(neox, (i) => `buf[base + ${i}]`)}
   let cached = select(tn, tn - 1u, fresh);
   let vb = ((slot * CTX + k0) * HKV + kh) * HQ4 + d;
 ${prefetchValues(splitKeys / keyGroups)}
-  var localMax = -3.0e38;
-  for (var i = t; i < tn; i += WG) {
-    let key = k0 + i;
-    var s = 0.0;
-    if (key == pos) {
-      for (var dd = 0u; dd < HQ4; dd++) { s += dot(qs[dd], kNew[dd]); }
-    } else {
-      let kb = ((slot * CTX + key) * HKV + kh) * HQ4;
-      for (var dd = 0u; dd < HQ4; dd++) { s += dot(qs[dd], kc[kb + dd]); }
-    }
-    sc[i] = s;
-    localMax = max(localMax, s);
-  }
+${scores(spec)}
   let m = reduce_max(localMax, t); // its barriers also publish sc
 
   var acc = vec4<f32>();
@@ -196,6 +189,68 @@ ${weighValues(splitKeys / keyGroups)}
     part[pb + HD + 1u] = total;
   }
 }`;
+}
+
+/** Quads of a cached key an invocation loads at once (more hold registers for no fewer waits). */
+const KEY_QUADS_AT_ONCE = 16;
+
+/**
+ * Invocations sharing one key's score: the most (a power of 2, dividing the head's quads) that
+ * still give every key of a chunk its own invocations. Each then waits on fewer loads.
+ */
+function keyParts(spec: DecodeAttentionSpec): number {
+  let parts = 1;
+  while (2 * parts * spec.splitKeys <= spec.workgroup && 2 * parts <= spec.headDim / 4) parts *= 2;
+  return parts;
+}
+
+/**
+ * WGSL for the chunk's scores `q . key` into `sc` and this invocation's running maximum
+ * `localMax`. `keyParts` invocations share a key, each summing a run of the head's quads whose
+ * loads are written out, so they are in flight together (a loop would wait on each in turn:
+ * WGSL's bounded loops are not unrolled by the GPU compiler); partial scores meet in `scp`.
+ */
+function scores(spec: DecodeAttentionSpec): string {
+  const parts = keyParts(spec), perPart = spec.headDim / 4 / parts;
+  const keysPerPass = spec.workgroup / parts;
+  const quads = Array.from({ length: perPart }, (_, j) => j);
+  const sum = (term: (j: number) => string) => quads.map(term).join(" + ");
+  const cachedDots: string[] = [];
+  for (let g = 0; g < perPart; g += KEY_QUADS_AT_ONCE) {
+    const run = quads.slice(g, g + KEY_QUADS_AT_ONCE);
+    cachedDots.push(
+      run.map((j) => `let k${j} = kc[kb + ${j}u];`).join(" "),
+      `s += ${run.map((j) => `dot(qs[qp + ${j}u], k${j})`).join(" + ")};`,
+    );
+  }
+  const walk = spec.splitKeys > keysPerPass
+    ? `for (var i = t % ${keysPerPass}u; i < tn; i += ${keysPerPass}u)`
+    : `let i = t % ${keysPerPass}u;\n  if (i < tn)`;
+  const keep = parts > 1
+    ? `scp[(t / ${keysPerPass}u) * SPLIT + i] = s;`
+    : "sc[i] = s;\n    localMax = max(localMax, s);";
+  const gather = parts > 1
+    ? `  workgroupBarrier();
+  if (t < tn) {
+    let s = ${Array.from({ length: parts }, (_, j) => `scp[${j}u * SPLIT + t]`).join(" + ")};
+    sc[t] = s;
+    localMax = max(localMax, s);
+  }`
+    : "";
+  return /* wgsl */ `  var localMax = -3.0e38;
+  let qp = (t / ${keysPerPass}u) * ${perPart}u; // this invocation's first quad of q and the key
+  ${walk} {
+    let key = k0 + i;
+    var s = 0.0;
+    if (key == pos) {
+      s = ${sum((j) => `dot(qs[qp + ${j}u], kNew[qp + ${j}u])`)};
+    } else {
+      let kb = ((slot * CTX + key) * HKV + kh) * HQ4 + qp;
+      ${cachedDots.join("\n      ")}
+    }
+    ${keep}
+  }
+${gather}`;
 }
 
 /**

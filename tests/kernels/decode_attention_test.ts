@@ -112,14 +112,18 @@ async function run(spec: DecodeAttentionSpec) {
 }
 
 for (
-  const [workgroup, qkNorm, neox] of [
-    [64, true, true],
-    [256, true, true],
-    [64, false, false],
-    [256, false, true],
+  // Key chunks of 128 take 2 invocations per key's score at 256 invocations, chunks of 64 take
+  // 4, and chunks of 256 at 64 invocations take each invocation over several keys.
+  const [workgroup, qkNorm, neox, splitKeys] of [
+    [64, true, true, 128],
+    [256, true, true, 128],
+    [64, false, false, 128],
+    [256, false, true, 128],
+    [256, true, false, 64],
+    [64, true, true, 256],
   ] as const
 ) {
-  Deno.test(`decode attention (${workgroup} invocations${qkNorm ? ", q/k norm" : ""}, ${neox ? "NeoX" : "pairwise"} rotation) equals the CPU reference and writes the cache`, async () => {
+  Deno.test(`decode attention (${workgroup} invocations, ${splitKeys}-key chunks${qkNorm ? ", q/k norm" : ""}, ${neox ? "NeoX" : "pairwise"} rotation) equals the CPU reference and writes the cache`, async () => {
     const want = reference(qkNorm, neox);
     const got = await run({
       heads: HQ,
@@ -130,7 +134,7 @@ for (
       eps: EPS,
       neox,
       workgroup,
-      splitKeys: 128,
+      splitKeys,
     });
     for (let i = 0; i < want.out.length; i++) {
       assert.ok(
