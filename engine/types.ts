@@ -92,6 +92,8 @@ export interface GenerateResult {
   /** Generated ids, including the stop id when generation ended on one. */
   ids: number[];
   finishReason: FinishReason;
+  /** Leading prompt tokens whose keys and values were reused from an earlier request's cache. */
+  cachedTokens: number;
   /** Milliseconds from submission to the first token. */
   ttftMs: number;
   /** Milliseconds spent generating after the first token. */

@@ -98,6 +98,8 @@ export type ChatFinishReason = "stop" | "length" | "tool_calls" | "cancelled";
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens whose keys and values came from the engine's cache of earlier prompts. */
+  cachedTokens?: number;
 }
 
 /** How an answer ended, once it has. */

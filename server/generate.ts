@@ -141,7 +141,11 @@ async function drive(
       reasoning: answer.reasoning || undefined,
       toolCalls: answer.toolCalls.length > 0 ? answer.toolCalls : undefined,
       finishReason: finishOf(result.finishReason, stoppedByText, answer.toolCalls.length),
-      usage: { promptTokens: plan.promptIds.length, completionTokens },
+      usage: {
+        promptTokens: plan.promptIds.length,
+        completionTokens,
+        cachedTokens: result.cachedTokens,
+      },
     });
   } catch (error) {
     stopper.abort(error);

@@ -8,7 +8,7 @@
  */
 import { setImmediate } from "node:timers";
 import type { LoraWeights } from "../lora/mod.ts";
-import { GenerateError, type Sequence } from "../model/mod.ts";
+import { GenerateError, PrefixCache, type Sequence } from "../model/mod.ts";
 import type { FinishReason } from "../types.ts";
 import type { CpuForward } from "./forward.ts";
 import { KvCache } from "./kv_cache.ts";
@@ -16,6 +16,12 @@ import { TokenSampler } from "./sampler.ts";
 
 /** Prompt tokens per prefill step: long prompts interleave with other requests' decoding. */
 export const PREFILL_CHUNK = 128;
+
+/**
+ * Finished generations' caches kept for reuse of their prompt heads (a later prompt that starts
+ * the same: a system prompt, a chat's earlier turns). Each may hold up to a context's worth.
+ */
+const IDLE_CACHES = 2;
 
 /** One generation's CPU-side state. */
 interface Job {
@@ -36,6 +42,9 @@ export class CpuScheduler {
   #vocabWords: number;
   #jobs: Job[] = [];
   #loop: Promise<void> | null = null;
+  /** Finished generations' caches, oldest first, and what they hold. */
+  #idle: KvCache[] = [];
+  #prefixes = new PrefixCache<KvCache, LoraWeights | null>();
 
   constructor(
     forward: CpuForward,
@@ -51,12 +60,23 @@ export class CpuScheduler {
   /** Queues `seq` to run with `adapter` (null: the base model). */
   submit(seq: Sequence, adapter: LoraWeights | null): void {
     const r = seq.request;
+    const pick = this.#prefixes.pick(this.#idle, adapter, r.promptIds);
+    let cache: KvCache;
+    if (pick && pick.reuse > 0) {
+      cache = pick.holder;
+      this.#idle = this.#idle.filter((c) => c !== cache);
+      this.#prefixes.forget(cache);
+      cache.length = pick.reuse;
+      seq.cachedTokens = pick.reuse;
+    } else {
+      cache = new KvCache(this.#layers, this.#kvWidth, this.#contextLength);
+    }
     this.#jobs.push({
       seq,
       adapter,
-      cache: new KvCache(this.#layers, this.#kvWidth, this.#contextLength),
+      cache,
       sampler: new TokenSampler(r.sampling, r.logprobs),
-      prefilled: 0,
+      prefilled: seq.cachedTokens,
     });
     this.#loop ??= this.#run().finally(() => (this.#loop = null));
   }
@@ -65,6 +85,20 @@ export class CpuScheduler {
   abortAll(e: unknown): void {
     for (const j of this.#jobs) j.seq.fail(e);
     this.#jobs = [];
+    this.#idle = [];
+    this.#prefixes.clear();
+  }
+
+  /**
+   * Keeps a finished job's cache for its prompt head: the tokens it read, prompt then generated
+   * (the last sampled token was never read). A failed job's cache is dropped.
+   */
+  #keep(job: Job): void {
+    if (job.seq.failed) return;
+    const read = [...job.seq.request.promptIds, ...job.seq.ids].slice(0, job.cache.length);
+    this.#prefixes.remember(job.cache, job.adapter, read);
+    this.#idle.push(job.cache);
+    if (this.#idle.length > IDLE_CACHES) this.#prefixes.forget(this.#idle.shift()!);
   }
 
   async #run(): Promise<void> {
@@ -86,6 +120,7 @@ export class CpuScheduler {
         const batch = decoding.slice(i, i + width);
         this.#guard(batch, () => this.#decode(batch));
       }
+      for (const j of this.#jobs) if (j.seq.finished) this.#keep(j);
       this.#jobs = this.#jobs.filter((j) => !j.seq.finished);
       await new Promise((r) => setImmediate(r));
     }

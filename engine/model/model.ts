@@ -90,8 +90,10 @@ export class GpuModel extends BaseModel implements Model {
       this.#pool?.destroy();
       this.#pool = pool;
       this.#forward.setLoraPool(pool);
+      this.#scheduler.forgetCachedPrompts();
     }
     this.#pool.write(slot, weights);
+    this.#scheduler.forgetAdapter(slot); // prompts cached with the slot's old weights
     this.#adapters.set(name, { slot, weights });
   }
 
@@ -182,6 +184,7 @@ export class GpuModel extends BaseModel implements Model {
     if (position + rows + steps >= this.#forward.limits.contextLength) {
       throw new GenerateError(`position ${position} leaves no room for ${steps} steps`);
     }
+    if (opts.streams) this.#scheduler.forgetCachedPrompts(); // it writes slots 0..rows-1
     return await this.#forward.timeSteps(steps, position, opts);
   }
 

@@ -17,6 +17,7 @@ import type { ForwardPass } from "./forward.ts";
 import type { Sequence } from "./sequence.ts";
 import type { FinishReason } from "../types.ts";
 import { GenerateError } from "./errors.ts";
+import { PrefixCache } from "./prefix_cache.ts";
 
 /**
  * Decode steps per submit once sequences are streaming. On GPUs a submit returns at once and
@@ -50,6 +51,8 @@ export class Scheduler {
   #loop: Promise<void> | null = null;
   #stateBytes: number;
   #maxSteps: number;
+  /** What each free slot's KV cache holds, by adapter slot: new prompts reuse a shared head. */
+  #prefixes = new PrefixCache<number, number>();
 
   constructor(gpu: Gpu, forward: ForwardPass, config: ModelConfig) {
     this.#gpu = gpu;
@@ -93,7 +96,18 @@ export class Scheduler {
     this.#failAll(e);
   }
 
+  /** Cached prompt heads computed with adapter slot `slot` are stale (its weights changed). */
+  forgetAdapter(slot: number): void {
+    this.#prefixes.forgetAdapter(slot);
+  }
+
+  /** Every slot's cached prompt head is stale (something else wrote the KV caches). */
+  forgetCachedPrompts(): void {
+    this.#prefixes.clear();
+  }
+
   #failAll(e: unknown): void {
+    this.#prefixes.clear(); // the caches' state is unknown after a failure
     for (const s of [...this.#pending, ...this.#running]) s.fail(e);
     this.#pending = [];
     this.#running = [];
@@ -131,36 +145,47 @@ export class Scheduler {
   #admit(): Sequence[] {
     const admitted: Sequence[] = [];
     while (this.#pending.length) {
-      const slot = this.#freeSlot();
-      if (slot < 0) break;
+      const free = this.#freeSlots();
+      if (!free.length) break;
       const seq = this.#pending.shift()!;
       if (seq.request.signal?.aborted) {
         seq.finish("cancelled");
         continue;
       }
+      const { holder: slot, reuse } = this.#prefixes.pick(
+        free,
+        seq.adapterSlot,
+        seq.request.promptIds,
+      )!;
+      this.#prefixes.forget(slot); // its cache now changes
       seq.slot = slot;
+      seq.cachedTokens = reuse;
       this.#slotOwner[slot] = seq;
-      this.#prefill(seq);
+      this.#prefill(seq, reuse);
       this.#running.push(seq);
       admitted.push(seq);
     }
     return admitted;
   }
 
-  #freeSlot(): number {
+  #freeSlots(): number[] {
+    const free: number[] = [];
     // The last slot is for embeddings.
-    for (let i = 0; i < this.#slotOwner.length - 1; i++) if (!this.#slotOwner[i]) return i;
-    return -1;
+    for (let i = 0; i < this.#slotOwner.length - 1; i++) if (!this.#slotOwner[i]) free.push(i);
+    return free;
   }
 
-  #prefill(seq: Sequence): void {
+  /**
+   * Prefills `seq`'s prompt from token `from` (the ones before are in its slot's cache already).
+   */
+  #prefill(seq: Sequence, from: number): void {
     const q = this.#gpu.device.queue, b = this.#fw.buffers, ids = seq.request.promptIds;
     const slot = seq.slot, T = ids.length, R = this.#fw.limits.maxRows;
     q.writeBuffer(b.seqState, slot * SEQ_STATE_WORDS * 4, new Uint32Array([0, T, 0, 0]));
     q.writeBuffer(b.seqParams, slot * SEQ_PARAM_WORDS * 4, this.#params(seq));
     q.writeBuffer(b.counts, slot * this.#c.vocabSize * 4, new Uint32Array(this.#c.vocabSize));
     this.#writeMask(seq);
-    for (let start = 0; start < T; start += R) {
+    for (let start = from; start < T; start += R) {
       const n = Math.min(R, T - start);
       const last = start + n === T;
       const info = new Uint32Array(n * 4);
@@ -290,6 +315,19 @@ export class Scheduler {
     return ranges;
   }
 
+  /**
+   * Records what a finished sequence left in its slot's cache: the prompt and every generated
+   * token but the last (a token's keys are written when the next step reads it; steps run past
+   * the end only write later positions). A failed sequence's cache is not trusted.
+   */
+  #rememberPrompt(s: Sequence): void {
+    if (s.failed) return this.#prefixes.forget(s.slot);
+    this.#prefixes.remember(s.slot, s.adapterSlot, [
+      ...s.request.promptIds,
+      ...s.ids.slice(0, -1),
+    ]);
+  }
+
   async #process(read: Promise<SampledRecords>): Promise<void> {
     const { state, records, seqs } = await read;
     for (const s of seqs) {
@@ -329,7 +367,11 @@ export class Scheduler {
       else if (s.request.constraint) this.#writeMask(s);
     }
     // Finished sequences leave the batch and free their slots: no submitted step is left.
-    for (const s of this.#running) if (s.finished) this.#slotOwner[s.slot] = null;
+    for (const s of this.#running) {
+      if (!s.finished) continue;
+      this.#slotOwner[s.slot] = null;
+      this.#rememberPrompt(s);
+    }
     this.#running = this.#running.filter((x) => !x.finished);
   }
 }

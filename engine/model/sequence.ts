@@ -25,6 +25,8 @@ export class Sequence implements GenerationStream {
   pendingSteps = 0;
   prefilled = false;
   finished = false;
+  /** Prompt tokens whose keys and values were already cached (their prefill was skipped). */
+  cachedTokens = 0;
   readonly ids: number[] = [];
   readonly startedAt = performance.now();
   firstTokenAt = 0;
@@ -33,6 +35,7 @@ export class Sequence implements GenerationStream {
   #resolve!: (r: GenerateResult) => void;
   #reject!: (e: unknown) => void;
   #error: unknown = null;
+  #failed = false;
 
   constructor(
     request: GenerateRequest,
@@ -72,6 +75,7 @@ export class Sequence implements GenerationStream {
       promptIds: [...this.request.promptIds],
       ids: [...this.ids],
       finishReason: reason,
+      cachedTokens: this.cachedTokens,
       ttftMs: first - this.startedAt,
       decodeMs: now - first,
     });
@@ -82,9 +86,15 @@ export class Sequence implements GenerationStream {
   fail(error: unknown): void {
     if (this.finished) return;
     this.finished = true;
+    this.#failed = true;
     this.#error = error;
     this.#reject(error);
     this.#notify();
+  }
+
+  /** Whether the sequence ended with an engine error. */
+  get failed(): boolean {
+    return this.#failed;
   }
 
   #notify(): void {
@@ -97,7 +107,7 @@ export class Sequence implements GenerationStream {
     let i = 0;
     while (true) {
       while (i < this.#events.length) yield this.#events[i++];
-      if (this.#error) throw this.#error;
+      if (this.#failed) throw this.#error;
       if (this.finished) return;
       await new Promise<void>((r) => (this.#wake = r));
     }

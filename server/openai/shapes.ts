@@ -14,11 +14,12 @@ export interface ResponseHead {
 
 /** OpenAI's usage object. */
 export function usageOf(outcome: ChatOutcome) {
-  const { promptTokens, completionTokens } = outcome.usage;
+  const { promptTokens, completionTokens, cachedTokens } = outcome.usage;
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: cachedTokens ?? 0 },
   };
 }
 
