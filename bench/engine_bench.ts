@@ -50,6 +50,11 @@ export interface EngineBenchResult {
   prefill_tok_s: number;
   decode_tok_s: number;
   ttft_ms: number;
+  /**
+   * Time to first token of a chat's next turn: a `prompt_tokens` prompt whose head (all but the
+   * last 32 tokens) a finished request left in the cache, so only 32 tokens are prefilled.
+   */
+  ttft_reused_ms: number;
   peak_gpu_bytes: number;
 }
 
@@ -99,6 +104,18 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
         .result;
       ttft.push(r.ttftMs);
     }
+    log("time to first token, the prompt's head cached");
+    const head = randomIds(Math.max(0, promptTokens - 32), vocab, 200);
+    await m.generate({ promptIds: [...head, ...randomIds(32, vocab, 299)], maxTokens: 1 }).result;
+    const reused = [];
+    for (let i = 0; i < (o.ttftRuns ?? 9); i++) {
+      const promptIds = [...head, ...randomIds(32, vocab, 300 + i)];
+      const r = await m.generate({ promptIds, maxTokens: 1 }).result;
+      if (r.cachedTokens < head.length) {
+        throw new Error(`the prompt's head was not reused (${r.cachedTokens} cached tokens)`);
+      }
+      reused.push(r.ttftMs);
+    }
     log(`decode x${batch}`);
     const decode = (maxTokens: number, seed: number) =>
       Promise.all(Array.from({ length: batch }, (_, i) =>
@@ -132,6 +149,7 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
       prefill_tok_s: promptTokens / (median(pre) / 1000),
       decode_tok_s: decoded / (wall / 1000),
       ttft_ms: median(ttft),
+      ttft_reused_ms: median(reused),
       peak_gpu_bytes: m instanceof GpuModel ? m.gpu.peakBytes : 0,
     };
   } finally {

@@ -171,6 +171,7 @@ function table(r: EngineBenchResult): string {
       "pp t/s",
       "tg t/s",
       "ttft ms",
+      "cached-head ttft ms",
       "GPU MiB",
     ],
     [
@@ -183,6 +184,7 @@ function table(r: EngineBenchResult): string {
       r.prefill_tok_s.toFixed(0),
       r.decode_tok_s.toFixed(1),
       r.ttft_ms.toFixed(1),
+      r.ttft_reused_ms.toFixed(1),
       (r.peak_gpu_bytes / 2 ** 20).toFixed(0),
     ],
   ];
