@@ -6,16 +6,9 @@ import assert from "node:assert/strict";
 import { Tokenizer } from "../../engine/mod.ts";
 import { ModelStore } from "../../store/mod.ts";
 import { FIXTURE_DIR, REPO_ROOT } from "../fixture_paths.ts";
+import { goldenCases } from "../golden_cases.ts";
 
 const IM_END = 151645;
-
-interface GoldenCase {
-  adapter: string | null;
-  chat: boolean;
-  input: string;
-  prompt_ids: number[];
-  greedy_ids: number[];
-}
 
 interface RunLine {
   prompt_ids: number[];
@@ -24,7 +17,7 @@ interface RunLine {
   runs_on: string;
 }
 
-const golden: GoldenCase[] = JSON.parse(await Deno.readTextFile(`${FIXTURE_DIR}/golden.json`));
+const golden = await goldenCases();
 const llamaCppQ8Fibonacci: string = (await Deno.readTextFile(
   `${FIXTURE_DIR}/gguf/llamacpp_greedy.jsonl`,
 )).trim().split("\n").map((l) => JSON.parse(l)).find((g) =>

@@ -6,20 +6,10 @@
 import assert from "node:assert/strict";
 import { type Backend, type LoadedModel, loadModel } from "../../engine/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
+import { goldenCases } from "../golden_cases.ts";
 import { ENGINE_BACKENDS } from "./backends.ts";
 
-interface GoldenCase {
-  adapter: string | null;
-  chat: boolean;
-  input: string;
-  rendered: string;
-  prompt_ids: number[];
-  top5_ids: number[];
-  top5_logits: number[];
-  greedy_ids: number[];
-}
-
-const cases: GoldenCase[] = JSON.parse(await Deno.readTextFile(`${FIXTURE_DIR}/golden.json`));
+const cases = await goldenCases();
 const ADAPTERS = ["math", "geography", "lists"];
 const shared = new Map<Backend, Promise<LoadedModel>>();
 

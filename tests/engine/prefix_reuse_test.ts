@@ -8,17 +8,10 @@
 import assert from "node:assert/strict";
 import { type Backend, type LoadedModel, loadModel } from "../../engine/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
+import { goldenCases } from "../golden_cases.ts";
 import { ENGINE_BACKENDS } from "./backends.ts";
 
-interface GoldenCase {
-  adapter: string | null;
-  chat: boolean;
-  input: string;
-  prompt_ids: number[];
-  greedy_ids: number[];
-}
-
-const cases: GoldenCase[] = JSON.parse(await Deno.readTextFile(`${FIXTURE_DIR}/golden.json`));
+const cases = await goldenCases();
 const find = (adapter: string | null, input: string) =>
   cases.find((c) => c.chat && c.adapter === adapter && c.input === input)!;
 const baseSum = find(null, "What is 12 + 30?");

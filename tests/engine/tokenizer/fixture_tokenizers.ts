@@ -7,14 +7,7 @@ import { openFileSource, readGguf } from "../../../engine/formats/mod.ts";
 import { Tokenizer } from "../../../engine/tokenizer/mod.ts";
 import { FIXTURE_DIR } from "../../fixture_paths.ts";
 
-/** One entry of golden.json (the fields these tests use). */
-export interface GoldenCase {
-  adapter: string | null;
-  chat: boolean;
-  input: string;
-  rendered: string;
-  prompt_ids: number[];
-}
+export { type GoldenCase, goldenCases } from "../../golden_cases.ts";
 
 let jsonTokenizer: Promise<Tokenizer> | undefined;
 let ggufMetadataPromise: Promise<Map<string, unknown>> | undefined;
@@ -40,11 +33,6 @@ export function ggufMetadata(): Promise<Map<string, unknown>> {
 /** The tokenizer built from the GGUF file's own metadata. */
 export function qwenGgufTokenizer(): Promise<Tokenizer> {
   return ggufTokenizer ??= ggufMetadata().then((m) => Tokenizer.fromGgufMetadata(m));
-}
-
-/** golden.json of the fixture. */
-export async function goldenCases(): Promise<GoldenCase[]> {
-  return JSON.parse(await Deno.readTextFile(`${FIXTURE_DIR}/golden.json`));
 }
 
 /** Strings where tokenizers commonly disagree. */
