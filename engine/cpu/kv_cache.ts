@@ -26,6 +26,17 @@ export class KvCache {
     }
   }
 
+  /** Copies positions 0..positions-1 of `source` (a cache of the same shape) into this one. */
+  copyHead(source: KvCache, positions: number): void {
+    this.reserve(positions);
+    const n = positions * this.#width;
+    for (let l = 0; l < this.k.length; l++) {
+      this.k[l].set(source.k[l].subarray(0, n));
+      this.v[l].set(source.v[l].subarray(0, n));
+    }
+    this.length = Math.max(this.length, positions);
+  }
+
   /** Makes room for positions up to `positions` (exclusive). */
   reserve(positions: number): void {
     if (positions <= this.#capacity) return;

@@ -8,7 +8,13 @@
  */
 import { setImmediate } from "node:timers";
 import type { LoraWeights } from "../lora/mod.ts";
-import { GenerateError, PrefixCache, type Sequence } from "../model/mod.ts";
+import {
+  GenerateError,
+  longestSharedHead,
+  PrefixCache,
+  type PrefixSource,
+  type Sequence,
+} from "../model/mod.ts";
 import type { FinishReason } from "../types.ts";
 import type { CpuForward } from "./forward.ts";
 import { KvCache } from "./kv_cache.ts";
@@ -27,7 +33,9 @@ const IDLE_CACHES = 2;
 interface Job {
   seq: Sequence;
   adapter: LoraWeights | null;
-  cache: KvCache;
+  /** Chosen when the prompt's first chunk runs (null before), so it can copy a head from a job
+   * ahead of it in the same round. */
+  cache: KvCache | null;
   sampler: TokenSampler;
   /** Prompt tokens already run. */
   prefilled: number;
@@ -60,23 +68,12 @@ export class CpuScheduler {
   /** Queues `seq` to run with `adapter` (null: the base model). */
   submit(seq: Sequence, adapter: LoraWeights | null): void {
     const r = seq.request;
-    const pick = this.#prefixes.pick(this.#idle, adapter, r.promptIds);
-    let cache: KvCache;
-    if (pick && pick.reuse > 0) {
-      cache = pick.holder;
-      this.#idle = this.#idle.filter((c) => c !== cache);
-      this.#prefixes.forget(cache);
-      cache.length = pick.reuse;
-      seq.cachedTokens = pick.reuse;
-    } else {
-      cache = new KvCache(this.#layers, this.#kvWidth, this.#contextLength);
-    }
     this.#jobs.push({
       seq,
       adapter,
-      cache,
+      cache: null,
       sampler: new TokenSampler(r.sampling, r.logprobs),
-      prefilled: seq.cachedTokens,
+      prefilled: 0,
     });
     this.#loop ??= this.#run().finally(() => (this.#loop = null));
   }
@@ -94,11 +91,40 @@ export class CpuScheduler {
    * (the last sampled token was never read). A failed job's cache is dropped.
    */
   #keep(job: Job): void {
-    if (job.seq.failed) return;
-    const read = [...job.seq.request.promptIds, ...job.seq.ids].slice(0, job.cache.length);
-    this.#prefixes.remember(job.cache, job.adapter, read);
+    if (job.seq.failed || !job.cache) return;
+    const { holder, adapter, ids } = read(job, job.cache);
+    this.#prefixes.remember(holder, adapter, ids);
     this.#idle.push(job.cache);
     if (this.#idle.length > IDLE_CACHES) this.#prefixes.forget(this.#idle.shift()!);
+  }
+
+  /**
+   * A cache for `job`'s prompt, and how much of the prompt it holds: an idle one sharing the
+   * longest head, or a new one with the head of a running job's copied in when that shares
+   * more (requests that arrive together with one system prompt), else a new one.
+   */
+  #attachCache(job: Job): KvCache {
+    const prompt = job.seq.request.promptIds;
+    const idle = this.#prefixes.pick(this.#idle, job.adapter, prompt);
+    const sources = this.#jobs.filter((j) => j.cache && !j.seq.failed).map((j) =>
+      read(j, j.cache!)
+    );
+    const running = longestSharedHead(sources, job.adapter, prompt);
+    let cache: KvCache, reuse = 0;
+    if (idle && idle.reuse >= (running?.reuse ?? 0) && idle.reuse > 0) {
+      cache = idle.holder;
+      this.#idle = this.#idle.filter((c) => c !== cache);
+      this.#prefixes.forget(cache);
+      reuse = idle.reuse;
+    } else {
+      cache = new KvCache(this.#layers, this.#kvWidth, this.#contextLength);
+      if (running) cache.copyHead(running.holder, running.reuse);
+      reuse = running?.reuse ?? 0;
+    }
+    cache.length = reuse;
+    job.seq.cachedTokens = reuse;
+    job.prefilled = reuse;
+    return cache;
   }
 
   async #run(): Promise<void> {
@@ -137,6 +163,7 @@ export class CpuScheduler {
 
   /** The next chunk of `job`'s prompt; the last one samples its first token. */
   #prefill(job: Job): void {
+    job.cache ??= this.#attachCache(job);
     const prompt = job.seq.request.promptIds;
     const n = Math.min(PREFILL_CHUNK, this.#forward.maxRows, prompt.length - job.prefilled);
     const ids = prompt.slice(job.prefilled, job.prefilled + n);
@@ -149,7 +176,7 @@ export class CpuScheduler {
   /** The next token of every job in `batch`, in one step. */
   #decode(batch: Job[]): void {
     const logits = this.#forward.decode(batch.map((j) => ({
-      cache: j.cache,
+      cache: j.cache!, // decoding jobs have prefilled
       id: j.seq.ids[j.seq.ids.length - 1],
       adapter: j.adapter,
     })));
@@ -178,4 +205,10 @@ export class CpuScheduler {
     if (!reason && left <= 1) reason = "length";
     if (reason) seq.finish(reason);
   }
+}
+
+/** What a job's cache holds: the tokens it has read, prompt then generated (never the last). */
+function read(job: Job, cache: KvCache): PrefixSource<KvCache, LoraWeights | null> {
+  const ids = [...job.seq.request.promptIds, ...job.seq.ids].slice(0, cache.length);
+  return { holder: cache, adapter: job.adapter, ids };
 }

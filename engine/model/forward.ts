@@ -143,6 +143,8 @@ export class ForwardPass {
   #act: Record<string, GPUBuffer> = {};
   #kCache: GPUBuffer[] = [];
   #vCache: GPUBuffer[] = [];
+  /** One slot's worth of one layer's keys or values: the staging of `copyKv`. */
+  #kvStage: GPUBuffer | null = null;
   #loraU = new Map<LoraModule, GPUBuffer>();
   #invFreq: GPUBuffer;
   #programs = new Map<string, Program>();
@@ -866,8 +868,28 @@ export class ForwardPass {
     q.submit([enc.finish()]);
   }
 
+  /**
+   * Copies the keys and values of positions 0..positions-1, every layer, from sequence slot
+   * `from` to slot `to` (queued after the work already submitted, so `from` may be a sequence
+   * whose prefill was just submitted). WebGPU copies never go within one buffer, and each
+   * layer's cache is one buffer, so each range passes through a staging buffer.
+   */
+  copyKv(from: number, to: number, positions: number): void {
+    if (positions <= 0) return;
+    const c = this.#c, ctx = this.limits.contextLength;
+    const perPosition = c.kvHeads * c.headDim * 4, bytes = positions * perPosition;
+    this.#kvStage ??= this.#gpu.storage(ctx * perPosition, "kv copy stage");
+    const enc = this.#gpu.device.createCommandEncoder();
+    for (const cache of [...this.#kCache, ...this.#vCache]) {
+      enc.copyBufferToBuffer(cache, from * ctx * perPosition, this.#kvStage, 0, bytes);
+      enc.copyBufferToBuffer(this.#kvStage, 0, cache, to * ctx * perPosition, bytes);
+    }
+    this.#gpu.device.queue.submit([enc.finish()]);
+  }
+
   /** Frees programs, activations and caches (weights belong to the model). */
   destroy(): void {
+    this.#kvStage?.destroy();
     for (const p of this.#programs.values()) p.destroy();
     for (const buf of [...Object.values(this.#act), ...this.#kCache, ...this.#vCache]) {
       buf.destroy();

@@ -23,7 +23,12 @@ export {
 export { GpuModel } from "./model.ts";
 export { uploadWeights } from "./weights.ts";
 export { Sequence } from "./sequence.ts";
-export { PrefixCache, type PrefixPick } from "./prefix_cache.ts";
+export {
+  longestSharedHead,
+  PrefixCache,
+  type PrefixPick,
+  type PrefixSource,
+} from "./prefix_cache.ts";
 export {
   type LayerTensors,
   type ModelTensors,

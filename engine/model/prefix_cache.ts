@@ -13,6 +13,31 @@ export interface PrefixPick<H> {
   reuse: number;
 }
 
+/** A cache in use (a running sequence's): it holds `ids` at positions 0.., made with `adapter`. */
+export interface PrefixSource<H, A> {
+  holder: H;
+  adapter: A;
+  ids: readonly number[];
+}
+
+/**
+ * The source sharing the longest head with `prompt` under `adapter` (at most all but the
+ * prompt's last token), or null when none shares a token. For copying a running sequence's
+ * head: requests that arrive together with one system prompt.
+ */
+export function longestSharedHead<H, A>(
+  sources: Iterable<PrefixSource<H, A>>,
+  adapter: A,
+  prompt: readonly number[],
+): PrefixPick<H> | null {
+  let best: PrefixPick<H> | null = null;
+  for (const s of sources) {
+    const reuse = s.adapter === adapter ? sharedHead(s.ids, prompt) : 0;
+    if (reuse > (best?.reuse ?? 0)) best = { holder: s.holder, reuse };
+  }
+  return best;
+}
+
 interface Entry<A> {
   adapter: A;
   ids: readonly number[];
@@ -55,9 +80,7 @@ export class PrefixCache<H, A> {
     let best: PrefixPick<H> | null = null, bestUsed = Infinity;
     for (const holder of free) {
       const e = this.#entries.get(holder);
-      const reuse = e && e.adapter === adapter
-        ? Math.max(0, Math.min(commonPrefix(e.ids, prompt), prompt.length - 1))
-        : 0;
+      const reuse = e && e.adapter === adapter ? sharedHead(e.ids, prompt) : 0;
       const used = e?.used ?? 0;
       if (!best || reuse > best.reuse || (reuse === best.reuse && used < bestUsed)) {
         best = { holder, reuse };
@@ -69,10 +92,10 @@ export class PrefixCache<H, A> {
   }
 }
 
-/** Length of the longest common head of `a` and `b`. */
-function commonPrefix(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
+/** Tokens of `prompt` a cache holding `ids` can skip: their common head, less the last token. */
+function sharedHead(ids: readonly number[], prompt: readonly number[]): number {
+  const n = Math.min(ids.length, prompt.length - 1);
   let i = 0;
-  while (i < n && a[i] === b[i]) i++;
+  while (i < n && ids[i] === prompt[i]) i++;
   return i;
 }

@@ -17,7 +17,7 @@ import type { ForwardPass } from "./forward.ts";
 import type { Sequence } from "./sequence.ts";
 import type { FinishReason } from "../types.ts";
 import { GenerateError } from "./errors.ts";
-import { PrefixCache } from "./prefix_cache.ts";
+import { longestSharedHead, PrefixCache, type PrefixSource } from "./prefix_cache.ts";
 
 /**
  * Decode steps per submit once sequences are streaming. On GPUs a submit returns at once and
@@ -152,12 +152,17 @@ export class Scheduler {
         seq.finish("cancelled");
         continue;
       }
-      const { holder: slot, reuse } = this.#prefixes.pick(
-        free,
-        seq.adapterSlot,
-        seq.request.promptIds,
-      )!;
+      const prompt = seq.request.promptIds;
+      let { holder: slot, reuse } = this.#prefixes.pick(free, seq.adapterSlot, prompt)!;
       this.#prefixes.forget(slot); // its cache now changes
+      // A running sequence may hold more of the prompt (requests that arrived together with one
+      // system prompt): its keys and values are copied over.
+      const sources = this.#running.filter((s) => !s.failed).map(written);
+      const running = longestSharedHead(sources, seq.adapterSlot, prompt);
+      if (running && running.reuse > reuse) {
+        this.#fw.copyKv(running.holder, slot, running.reuse);
+        reuse = running.reuse;
+      }
       seq.slot = slot;
       seq.cachedTokens = reuse;
       this.#slotOwner[slot] = seq;
@@ -315,17 +320,11 @@ export class Scheduler {
     return ranges;
   }
 
-  /**
-   * Records what a finished sequence left in its slot's cache: the prompt and every generated
-   * token but the last (a token's keys are written when the next step reads it; steps run past
-   * the end only write later positions). A failed sequence's cache is not trusted.
-   */
+  /** Records what a finished sequence left in its slot's cache; a failed one's is not trusted. */
   #rememberPrompt(s: Sequence): void {
     if (s.failed) return this.#prefixes.forget(s.slot);
-    this.#prefixes.remember(s.slot, s.adapterSlot, [
-      ...s.request.promptIds,
-      ...s.ids.slice(0, -1),
-    ]);
+    const { holder, adapter, ids } = written(s);
+    this.#prefixes.remember(holder, adapter, ids);
   }
 
   async #process(read: Promise<SampledRecords>): Promise<void> {
@@ -374,6 +373,19 @@ export class Scheduler {
     }
     this.#running = this.#running.filter((x) => !x.finished);
   }
+}
+
+/**
+ * What a sequence's slot holds for certain: its prompt (prefilled when admitted) and every token
+ * it generated but the last (a token's keys are written when the next step reads it; steps run
+ * past the end only write later positions).
+ */
+function written(s: Sequence): PrefixSource<number, number> {
+  return {
+    holder: s.slot,
+    adapter: s.adapterSlot,
+    ids: [...s.request.promptIds, ...s.ids.slice(0, -1)],
+  };
 }
 
 /** What one submit sampled: every slot's state words and each sequence's ring records. */

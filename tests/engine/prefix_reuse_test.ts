@@ -3,7 +3,8 @@
  * one prefills only the rest (`cachedTokens` says how much was skipped) and still gives HF's
  * golden greedy ids; caches made with another adapter, or with an adapter since reloaded, are
  * not reused; a chat's next turn (prompt, answer, more) reuses the whole previous turn and
- * answers as a model that computes it from scratch.
+ * answers as a model that computes it from scratch; requests that arrive together copy the head
+ * from the one already running.
  */
 import assert from "node:assert/strict";
 import { type Backend, type LoadedModel, loadModel } from "../../engine/mod.ts";
@@ -82,6 +83,22 @@ for (const backend of ENGINE_BACKENDS) {
     } finally {
       warm.close();
       cold.close();
+    }
+  });
+
+  Deno.test(`${backend}: requests arriving together copy the shared head from the running one and give the golden ids`, async () => {
+    const m = await fresh(backend);
+    try {
+      const [a, b] = await Promise.all([
+        run(m, mathSum.prompt_ids, mathSum.greedy_ids.length, "math"),
+        run(m, mathOther.prompt_ids, mathOther.greedy_ids.length, "math"),
+      ]);
+      assert.equal(a.cachedTokens, 0);
+      assert.equal(b.cachedTokens, shared(mathSum.prompt_ids, mathOther.prompt_ids));
+      assert.deepEqual(a.ids, mathSum.greedy_ids);
+      assert.deepEqual(b.ids, mathOther.greedy_ids);
+    } finally {
+      m.close();
     }
   });
 }
