@@ -96,15 +96,24 @@ export async function modelFromTensors(
   }
   const gpu = target.gpu;
   const weights = await uploadWeights(gpu, config, tensors, options.onProgress);
-  return new GpuModel(name, gpu, config, weights, codec, {
-    maxRows: PREFILL_ROWS,
-    maxSeqs: (options.maxSequences ?? 8) + 1,
-    contextLength: contextLengthFor(config, options.contextLength),
-    cooperativeMatmul: options.cooperativeMatmul ?? !gpu.info.isFallback,
-    gemmMinRows: options.gemmMinRows,
-    foldNormMaxRows: options.foldNormMaxRows,
-    stepsPerSubmit: options.stepsPerSubmit,
-  }, countParameters(tensors));
+  return new GpuModel(
+    name,
+    gpu,
+    config,
+    weights,
+    codec,
+    {
+      maxRows: PREFILL_ROWS,
+      maxSeqs: (options.maxSequences ?? 8) + 1,
+      contextLength: contextLengthFor(config, options.contextLength),
+      cooperativeMatmul: options.cooperativeMatmul ?? !gpu.info.isFallback,
+      gemmMinRows: options.gemmMinRows,
+      foldNormMaxRows: options.foldNormMaxRows,
+      stepsPerSubmit: options.stepsPerSubmit,
+    },
+    countParameters(tensors),
+    !options.gpu,
+  );
 }
 
 /** Opens an HF folder's tensors under canonical names. */

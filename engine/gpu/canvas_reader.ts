@@ -59,6 +59,13 @@ export class CanvasReader {
     }
   }
 
+  /** Lets go of the canvases' contexts and the staging buffer (before the device goes). */
+  close(): void {
+    for (const s of this.#surfaces.values()) s.context.unconfigure();
+    this.#surfaces.clear();
+    this.#scratch.destroy();
+  }
+
   /** The most bytes one `read` can carry. */
   get maxBytes(): number {
     return this.#maxRows * ROW_BYTES;

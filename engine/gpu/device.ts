@@ -212,6 +212,8 @@ export class Gpu {
   /** Releases the device and all its memory (the only call that returns VRAM). */
   destroy(): void {
     this.#pipelines.clear();
+    this.#canvas?.close();
+    this.#canvas = null;
     this.device.destroy();
   }
 }

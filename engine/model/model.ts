@@ -35,6 +35,8 @@ export class GpuModel extends BaseModel implements Model {
   #pool: LoraPool | null = null;
   /** Running generations per adapter slot: a slot is reused only once they have finished. */
   #slotUsers = new Map<number, number>();
+  /** Whether the device was opened for this model (then `close` releases it, and its VRAM). */
+  #ownsGpu: boolean;
 
   constructor(
     name: string,
@@ -44,6 +46,7 @@ export class GpuModel extends BaseModel implements Model {
     codec: TextCodec,
     limits: ForwardLimits,
     parameters: number,
+    ownsGpu = false,
   ) {
     const shape: LoadedShape = {
       parameters,
@@ -52,6 +55,7 @@ export class GpuModel extends BaseModel implements Model {
     };
     super(name, config, codec, shape);
     this.#gpu = gpu;
+    this.#ownsGpu = ownsGpu;
     this.#weights = weights;
     this.#forward = new ForwardPass(gpu, config, weights, limits);
     this.#scheduler = new Scheduler(gpu, this.#forward, config);
@@ -204,5 +208,7 @@ export class GpuModel extends BaseModel implements Model {
     this.#scheduler.abortAll(this.closedDuringGeneration());
     this.#forward.destroy();
     this.#pool?.destroy();
+    // Only destroying the device returns its memory; a device the caller passed stays theirs.
+    if (this.#ownsGpu) this.#gpu.destroy();
   }
 }

@@ -1,6 +1,13 @@
 /** `auto` picks the CPU backend unless WebGPU offers a hardware adapter. */
 import assert from "node:assert/strict";
-import { autoBackend, CpuModel, GpuModel, loadModel, probeAdapter } from "../../engine/mod.ts";
+import {
+  acquireGpu,
+  autoBackend,
+  CpuModel,
+  GpuModel,
+  loadModel,
+  probeAdapter,
+} from "../../engine/mod.ts";
 
 function fakeWebGpu(adapter: { info: { isFallbackAdapter?: boolean } } | null) {
   return { requestAdapter: () => Promise.resolve(adapter as GPUAdapter | null) };
@@ -23,6 +30,24 @@ Deno.test("backend: loadModel with backend gpu runs on the WebGPU adapter and sa
     assert.equal(m.runsOn, `${m.gpu.info.description} (WebGPU)`);
   } finally {
     m.close();
+  }
+});
+
+Deno.test("backend: closing a GPU model destroys the device it opened (only that returns its memory); a device the caller passed stays usable", async () => {
+  const own = await loadModel("default", { backend: "gpu" }) as GpuModel;
+  const lost = own.gpu.device.lost;
+  own.close();
+  assert.equal((await lost).reason, "destroyed");
+
+  const gpu = await acquireGpu();
+  try {
+    const lent = await loadModel("default", { backend: "gpu", gpu });
+    lent.close();
+    const data = new Uint8Array([1, 2, 3, 4]);
+    const back = await gpu.read(gpu.storage(4, "after close", data), 4);
+    assert.deepEqual(new Uint8Array(back), data);
+  } finally {
+    gpu.destroy();
   }
 });
 
