@@ -30,7 +30,7 @@ export const MATMUL_ROW_BLOCK = 8;
 /**
  * Invocations per output feature in the cooperative schedule, from the row length `k` and the
  * number of outputs `n`. Launches with many outputs (the vocabulary projection) walk rows of a
- * multiple of 32 values a 32-value chunk per lane per step (`load32`), 4 lanes per output. Other
+ * multiple of 32 values a 32-value chunk per lane per step (`load32`), 2 lanes per output. Other
  * launches go a vec4 per lane per step: enough lanes that the whole GPU has
  * ~2^18 invocations in flight (few outputs, like the K/V projections, get 256 lanes each), never
  * more lanes than the row has vec4s. A decode step is latency-bound, so parallelism beats fewer
@@ -51,10 +51,12 @@ export function matmulLanes(k: number, n: number): number {
 const VEC4_INVOCATIONS = 1 << 18;
 
 /**
- * Lanes per output of a chunked launch: it has 32,768+ outputs (`CHUNK_MIN_OUTPUTS`), so 4 lanes
- * already make 2^17 invocations and more (the vocabulary projection's 151,936 outputs: ~600k).
+ * Lanes per output of a chunked launch: it has 32,768+ outputs (`CHUNK_MIN_OUTPUTS`), so 2 lanes
+ * already make 2^16 invocations and more (the vocabulary projection's 151,936 outputs: ~300k).
+ * H200, vocabulary projection in a 1-row step, 1 / 2 / 4 / 8 lanes: 0.5B Q4_K_M (Q6_K output)
+ * 142 / 80-81 / 92 / 173 us; 3B F16 229 us at 2 lanes against 274 at 4.
  */
-const CHUNK_LANES = 4;
+const CHUNK_LANES = 2;
 
 /**
  * Fewest outputs for which the cooperative schedule walks chunks. H200, 1-row steps: the

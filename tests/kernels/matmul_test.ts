@@ -13,11 +13,11 @@ import {
   quantize,
   toGpuLayout,
 } from "../../kernels/mod.ts";
-import { acquireGpu } from "../../engine/gpu/mod.ts";
+import { testGpu } from "./gpu_test_device.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
 
-const gpu = await acquireGpu();
+const gpu = await testGpu();
 
 /** `rows` weight rows of `k` values (file layout) on the GPU in its layout, as the engine has them. */
 function upload(type: GgmlType, k: number, rows: number, bytes: Uint8Array, label: string) {
@@ -144,9 +144,9 @@ for (const n of [4096, 20000]) {
   });
 }
 
-Deno.test("matmul lanes: many outputs walk chunks with 4 lanes; others vec4s with 16-256", () => {
-  assert.equal(matmulLanes(896, 151936), 4); // the vocabulary projection, in chunks
-  assert.equal(matmulLanes(64, 40000), 4);
+Deno.test("matmul lanes: many outputs walk chunks with 2 lanes; others vec4s with 16-256", () => {
+  assert.equal(matmulLanes(896, 151936), 2); // the vocabulary projection, in chunks
+  assert.equal(matmulLanes(64, 40000), 2);
   assert.equal(matmulLanes(896, 128), 256);
   assert.equal(matmulLanes(128, 4096), 32); // a 128-long row has 32 vec4s
   assert.equal(matmulLanes(4864, 896), 256);
@@ -163,14 +163,14 @@ for (
     [GgmlType.F16, 128, 3, false, false],
     [GgmlType.Q6_K, 256, 3, false, false],
     [GgmlType.Q4_K, 256, 3, false, false],
-    // A block of 8 rows over 4 lanes: each lane stores two of the block's rows.
+    // A block of 8 rows over 2 lanes: each lane stores four of the block's rows.
     [GgmlType.Q8_0, 128, 9, true, true],
   ] as const
 ) {
   const what = `${GgmlType[type]} K=${k}, ${rows} rows${gated ? ", gated" : ""}` +
     (norm ? ", RMSNorm folded" : "");
   Deno.test(`matmul in chunks over 32,768 outputs (${what}) equals the CPU reference`, async () => {
-    assert.equal(matmulLanes(k, 32768), 4);
+    assert.equal(matmulLanes(k, 32768), 2);
     const { got, want } = await run(type, k, 32768, rows, true, gated, norm ? 1e-6 : undefined);
     for (let i = 0; i < want.length; i++) {
       const tol = 1e-3 * (1 + Math.abs(want[i]));
