@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { type Backend, type LoadedModel, loadModel } from "../../engine/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
 import { goldenCases } from "../golden_cases.ts";
+import { releaseOnUnload } from "../release_on_unload.ts";
 import { ENGINE_BACKENDS } from "./backends.ts";
 
 const cases = await goldenCases();
@@ -18,6 +19,7 @@ function model(backend: Backend): Promise<LoadedModel> {
   if (!m) {
     m = (async () => {
       const m = await loadModel(FIXTURE_DIR, { backend });
+      releaseOnUnload(m);
       for (const a of ADAPTERS) await m.loadAdapter(a, `${FIXTURE_DIR}/adapters/${a}`);
       return m;
     })();

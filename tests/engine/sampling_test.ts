@@ -5,10 +5,16 @@
 import assert from "node:assert/strict";
 import { type Backend, GenerateError, type LoadedModel, loadModel } from "../../engine/mod.ts";
 import { ENGINE_BACKENDS } from "./backends.ts";
+import { releaseOnUnload } from "../release_on_unload.ts";
 
 const shared = new Map<Backend, Promise<LoadedModel>>();
 function model(backend: Backend): Promise<LoadedModel> {
-  if (!shared.has(backend)) shared.set(backend, loadModel("default", { backend }));
+  if (!shared.has(backend)) {
+    shared.set(
+      backend,
+      loadModel("default", { backend }).then((m) => (releaseOnUnload(m), m)),
+    );
+  }
   return shared.get(backend)!;
 }
 const PROMPT = "def fibonacci(n):";

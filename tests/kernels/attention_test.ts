@@ -10,11 +10,11 @@ import {
   attentionHeadRef,
   attentionKernel,
 } from "../../kernels/mod.ts";
-import { acquireGpu } from "../../engine/gpu/mod.ts";
+import { testGpu } from "./gpu_test_device.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
 
-const gpu = await acquireGpu();
+const gpu = await testGpu();
 const HQ = 4, HKV = 2, HD = 32, CTX = 512, SLOTS = 2;
 
 /** Rows: (slot, position); attention over keys 0..position of the slot. */

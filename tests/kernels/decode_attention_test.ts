@@ -11,11 +11,11 @@ import {
   decodeAttentionKernel,
   type DecodeAttentionSpec,
 } from "../../kernels/mod.ts";
-import { acquireGpu } from "../../engine/gpu/mod.ts";
+import { testGpu } from "./gpu_test_device.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
 
-const gpu = await acquireGpu();
+const gpu = await testGpu();
 const HQ = 4, HKV = 2, HD = 32, CTX = 512, EPS = 1e-6;
 
 /** One row per sequence slot: (slot, position); positions at and around chunk edges. */

@@ -25,11 +25,11 @@ import {
   splitGemmBindings,
   toGpuLayout,
 } from "../../kernels/mod.ts";
-import { acquireGpu } from "../../engine/gpu/mod.ts";
+import { testGpu } from "./gpu_test_device.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
 
-const gpu = await acquireGpu();
+const gpu = await testGpu();
 
 interface Case {
   type: GgmlType;

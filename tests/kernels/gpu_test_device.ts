@@ -3,21 +3,32 @@
  * asks for), plus upload, readback and a checked dispatch. One device per test module.
  * @module
  */
+import { acquireGpu, type Gpu } from "../../engine/gpu/mod.ts";
+import { releaseOnUnload } from "../release_on_unload.ts";
 
 let devicePromise: Promise<GPUDevice> | undefined;
 
 async function acquire(): Promise<GPUDevice> {
   const adapter = await navigator.gpu.requestAdapter();
   if (!adapter) throw new Error("expected a WebGPU adapter (llvmpipe at least); found none");
-  return await adapter.requestDevice({
+  const device = await adapter.requestDevice({
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
     },
   });
+  releaseOnUnload(device);
+  return device;
 }
 
-/** The test module's device, requested on first use. */
+/** The engine's device wrapper for a test module, destroyed when the module unloads. */
+export async function testGpu(): Promise<Gpu> {
+  const gpu = await acquireGpu();
+  releaseOnUnload(gpu);
+  return gpu;
+}
+
+/** The test module's raw device, requested on first use. */
 export function testDevice(): Promise<GPUDevice> {
   devicePromise ??= acquire();
   return devicePromise;

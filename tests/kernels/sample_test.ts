@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { samplerPlan } from "../../kernels/mod.ts";
 import { sampleRef, type SampleRefParams } from "../../kernels/sample_ref.ts";
-import { acquireGpu } from "../../engine/gpu/mod.ts";
+import { testGpu } from "./gpu_test_device.ts";
 import { runSampler, type SamplerRow } from "./sampler_harness.ts";
 
-const gpu = await acquireGpu();
+const gpu = await testGpu();
 /** Not a multiple of either plan's chunk, so the last chunk is partial. */
 const V = 9000;
 const PLANS = { software: samplerPlan(V, false), gpu: samplerPlan(V, true) };

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Model } from "../../engine/mod.ts";
 import { type SpecialistConfig, specialistsFromDir } from "../../swarm/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
+import { releaseOnUnload } from "../release_on_unload.ts";
 
 /** A fixture task name. */
 export type TaskName = "math" | "geography" | "lists";
@@ -57,9 +58,11 @@ export function fixtureSpecialists(): Promise<SpecialistConfig[]> {
 
 let model: Promise<Model> | null = null;
 
-/** The embedded tiny model, loaded once per test file (never closed: the process ends). */
+/** The embedded tiny model, loaded once per test file and closed when the file unloads. */
 export function fixtureModel(): Promise<Model> {
-  model ??= import("../../engine/mod.ts").then((engine) => engine.loadModel("default"));
+  model ??= import("../../engine/mod.ts").then((engine) => engine.loadModel("default")).then(
+    (m) => (releaseOnUnload(m), m),
+  );
   return model;
 }
 
