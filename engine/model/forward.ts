@@ -23,8 +23,6 @@ import {
   gemmSplits,
   gemmTileRows,
   type GgmlType,
-  greedyChunkKernel,
-  greedyPickKernel,
   loraDownKernel,
   MATMUL_ROW_BLOCK,
   matmulGroups,
@@ -89,11 +87,6 @@ export interface StepShape {
    * attention may rotate and cache each row's key itself (see #attention).
    */
   separateRows?: boolean;
-  /**
-   * Every sampled row is greedy (temperature 0) with no penalties and no alternatives asked:
-   * the greedy sampler's two reductions replace the general sampler (kernels/sample_greedy.ts).
-   */
-  greedy?: boolean;
 }
 
 /** What `timeSteps` measured: per-step CPU encode and GPU time of a replayed step program. */
@@ -218,8 +211,7 @@ export class ForwardPass {
 
   /** The program for one step of `shape`, built on first use. */
   program(shape: StepShape): Program {
-    const key = [shape.rows, shape.sampleRows, shape.decode, !!shape.separateRows, !!shape.greedy]
-      .join("/");
+    const key = `${shape.rows}/${shape.sampleRows}/${shape.decode}/${!!shape.separateRows}`;
     let p = this.#programs.get(key);
     if (!p) {
       p = this.#build(shape);
@@ -283,56 +275,29 @@ export class ForwardPass {
         yOff: 0,
         accumulate: false,
       });
-      this.#sample(p, s, !!shape.greedy);
-    }
-    return p;
-  }
-
-  /**
-   * The sampler over the last `rows` rows' logits: the greedy reductions when every row samples
-   * greedily (see `StepShape.greedy`), else the general chunk and pick kernels.
-   */
-  #sample(p: Program, rows: number, greedy: boolean): void {
-    const b = this.buffers, plan = this.#sampler;
-    if (greedy) {
-      p.add(greedyChunkKernel(plan), "greedy chunks", [plan.chunks, rows], [
+      const plan = this.#sampler;
+      p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, s], [
         b.logits,
         b.sampleSlot,
         b.seqParams,
         b.sampleScratch,
-        prm(rows),
+        prm(s),
         b.masks,
+        b.counts,
       ]);
-      p.add(greedyPickKernel(plan), "greedy pick", rows, [
+      p.add(samplePickKernel(plan), "sample pick", s, [
+        b.logits,
         b.sampleSlot,
+        b.seqParams,
         b.seqState,
         b.outRing,
-        prm(rows),
+        prm(s),
+        b.masks,
         b.counts,
         b.sampleScratch,
       ]);
-      return;
     }
-    p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, rows], [
-      b.logits,
-      b.sampleSlot,
-      b.seqParams,
-      b.sampleScratch,
-      prm(rows),
-      b.masks,
-      b.counts,
-    ]);
-    p.add(samplePickKernel(plan), "sample pick", rows, [
-      b.logits,
-      b.sampleSlot,
-      b.seqParams,
-      b.seqState,
-      b.outRing,
-      prm(rows),
-      b.masks,
-      b.counts,
-      b.sampleScratch,
-    ]);
+    return p;
   }
 
   #layers(p: Program, shape: StepShape): void {
@@ -847,14 +812,7 @@ export class ForwardPass {
     const slotOf = (r: number) => (streams ? r : scratch);
     dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array(sel));
     dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array(sel.map(slotOf)));
-    // Sampled greedily, as the bench's decode is.
-    const program = this.program({
-      rows,
-      sampleRows,
-      decode: false,
-      separateRows: streams,
-      greedy: true,
-    });
+    const program = this.program({ rows, sampleRows, decode: false, separateRows: streams });
     const ids = Array.from({ length: rows }, (_, i) => 1000 + i);
     // Warm-up; writes the rows' inputs.
     this.#runRows(ids, -1, program, (r) => [slotOf(r), streams ? position : position + r]);
