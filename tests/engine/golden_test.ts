@@ -4,7 +4,13 @@
  * all three LoRA specialists, raw and chat, on every backend.
  */
 import assert from "node:assert/strict";
-import { type Backend, type LoadedModel, loadModel } from "../../engine/mod.ts";
+import {
+  type Backend,
+  type GpuModel,
+  type LoadedModel,
+  loadModel,
+  type LoadOptions,
+} from "../../engine/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
 import { goldenCases } from "../golden_cases.ts";
 import { releaseOnUnload } from "../release_on_unload.ts";
@@ -66,14 +72,22 @@ for (const backend of ENGINE_BACKENDS) {
   }
 }
 
-Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) gives the same logits and ids", async () => {
-  // gemmMinRows 3: every prompt's prefill takes the GEMM, decode steps (1-2 rows) the matmul.
-  const m = await loadModel(FIXTURE_DIR, {
-    backend: "gpu",
+/**
+ * The fixture on the GPU with the cooperative schedule real GPUs take (llvmpipe otherwise gets the
+ * per-thread one) and two sequence slots, plus `options` choosing which launches a step uses.
+ */
+function cooperativeModel(options: LoadOptions): Promise<GpuModel> {
+  return loadModel(FIXTURE_DIR, {
+    ...options,
+    backend: "gpu" as const,
     cooperativeMatmul: true,
-    gemmMinRows: 3,
     maxSequences: 2,
   });
+}
+
+Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) gives the same logits and ids", async () => {
+  // gemmMinRows 3: every prompt's prefill takes the GEMM, decode steps (1-2 rows) the matmul.
+  const m = await cooperativeModel({ gemmMinRows: 3 });
   try {
     await m.loadAdapter("lists", `${FIXTURE_DIR}/adapters/lists`);
     for (const c of [cases[0], cases.find((c) => c.adapter === "lists")!]) {
@@ -116,12 +130,7 @@ async function assertBaseCases(m: LoadedModel): Promise<void> {
 
 Deno.test("golden: the GPU schedule with no adapter resident (norms folded into the matmuls, RoPE and the KV write inside the decode attention) matches", async () => {
   // Without adapters, steps under the GEMM's row threshold fold each RMSNorm into the projections.
-  const m = await loadModel(FIXTURE_DIR, {
-    backend: "gpu",
-    cooperativeMatmul: true,
-    maxSequences: 2,
-    foldNormMaxRows: 64, // the prompts' prefills fold too
-  });
+  const m = await cooperativeModel({ foldNormMaxRows: 64 }); // the prompts' prefills fold too
   try {
     // The step really is folded: no norm launches before the projections (only the final norm).
     const { labels } = await m.timeSteps(1, 0);
@@ -152,12 +161,7 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
 });
 
 Deno.test("golden: the GPU schedule with no adapter resident and the GEMM for prompts (Q, K and V as one GEMM; split reduces that write the next norm) matches", async () => {
-  const m = await loadModel(FIXTURE_DIR, {
-    backend: "gpu",
-    cooperativeMatmul: true,
-    gemmMinRows: 3,
-    maxSequences: 2,
-  });
+  const m = await cooperativeModel({ gemmMinRows: 3 });
   try {
     // A prompt-sized step really runs the fused launches (the tiny model splits the FFN down
     // projection's K, so its reduce writes the next layer's attention norm).
