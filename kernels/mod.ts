@@ -44,6 +44,7 @@ export {
   SEQ_STATE_WORDS,
 } from "./sample.ts";
 export { samplePickKernel } from "./sample_pick.ts";
+export { greedyChunkKernel, greedyPickKernel } from "./sample_greedy.ts";
 export { dequantizeRow } from "./dequant_ref.ts";
 export { scaleMinK4 } from "./dequant_ref.ts";
 export { QUANTIZABLE_TYPES, quantize } from "./quantize_ref.ts";

@@ -23,6 +23,8 @@ import {
   gemmSplits,
   gemmTileRows,
   type GgmlType,
+  greedyChunkKernel,
+  greedyPickKernel,
   loraDownKernel,
   MATMUL_ROW_BLOCK,
   matmulGroups,
@@ -87,6 +89,11 @@ export interface StepShape {
    * attention may rotate and cache each row's key itself (see #attention).
    */
   separateRows?: boolean;
+  /**
+   * Every sampled row is greedy (temperature 0) with no penalties and no alternatives asked:
+   * the greedy sampler's two reductions replace the general sampler (kernels/sample_greedy.ts).
+   */
+  greedy?: boolean;
 }
 
 /** What `timeSteps` measured: per-step CPU encode and GPU time of a replayed step program. */
@@ -211,7 +218,8 @@ export class ForwardPass {
 
   /** The program for one step of `shape`, built on first use. */
   program(shape: StepShape): Program {
-    const key = `${shape.rows}/${shape.sampleRows}/${shape.decode}/${!!shape.separateRows}`;
+    const key = [shape.rows, shape.sampleRows, shape.decode, !!shape.separateRows, !!shape.greedy]
+      .join("/");
     let p = this.#programs.get(key);
     if (!p) {
       p = this.#build(shape);
@@ -275,29 +283,56 @@ export class ForwardPass {
         yOff: 0,
         accumulate: false,
       });
-      const plan = this.#sampler;
-      p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, s], [
-        b.logits,
-        b.sampleSlot,
-        b.seqParams,
-        b.sampleScratch,
-        prm(s),
-        b.masks,
-        b.counts,
-      ]);
-      p.add(samplePickKernel(plan), "sample pick", s, [
-        b.logits,
-        b.sampleSlot,
-        b.seqParams,
-        b.seqState,
-        b.outRing,
-        prm(s),
-        b.masks,
-        b.counts,
-        b.sampleScratch,
-      ]);
+      this.#sample(p, s, !!shape.greedy);
     }
     return p;
+  }
+
+  /**
+   * The sampler over the last `rows` rows' logits: the greedy reductions when every row samples
+   * greedily (see `StepShape.greedy`), else the general chunk and pick kernels.
+   */
+  #sample(p: Program, rows: number, greedy: boolean): void {
+    const b = this.buffers, plan = this.#sampler;
+    if (greedy) {
+      p.add(greedyChunkKernel(plan), "greedy chunks", [plan.chunks, rows], [
+        b.logits,
+        b.sampleSlot,
+        b.seqParams,
+        b.sampleScratch,
+        prm(rows),
+        b.masks,
+      ]);
+      p.add(greedyPickKernel(plan), "greedy pick", rows, [
+        b.sampleSlot,
+        b.seqState,
+        b.outRing,
+        prm(rows),
+        b.counts,
+        b.sampleScratch,
+      ]);
+      return;
+    }
+    p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, rows], [
+      b.logits,
+      b.sampleSlot,
+      b.seqParams,
+      b.sampleScratch,
+      prm(rows),
+      b.masks,
+      b.counts,
+    ]);
+    p.add(samplePickKernel(plan), "sample pick", rows, [
+      b.logits,
+      b.sampleSlot,
+      b.seqParams,
+      b.seqState,
+      b.outRing,
+      prm(rows),
+      b.masks,
+      b.counts,
+      b.sampleScratch,
+    ]);
   }
 
   #layers(p: Program, shape: StepShape): void {
@@ -812,7 +847,14 @@ export class ForwardPass {
     const slotOf = (r: number) => (streams ? r : scratch);
     dev.queue.writeBuffer(b.sampleSel, 0, new Uint32Array(sel));
     dev.queue.writeBuffer(b.sampleSlot, 0, new Uint32Array(sel.map(slotOf)));
-    const program = this.program({ rows, sampleRows, decode: false, separateRows: streams });
+    // Sampled greedily, as the bench's decode is.
+    const program = this.program({
+      rows,
+      sampleRows,
+      decode: false,
+      separateRows: streams,
+      greedy: true,
+    });
     const ids = Array.from({ length: rows }, (_, i) => 1000 + i);
     // Warm-up; writes the rows' inputs.
     this.#runRows(ids, -1, program, (r) => [slotOf(r), streams ? position : position + r]);

@@ -15,7 +15,7 @@ import type { BufferRange, Gpu } from "../gpu/mod.ts";
 import type { ModelConfig } from "./config.ts";
 import type { ForwardPass } from "./forward.ts";
 import type { Sequence } from "./sequence.ts";
-import type { FinishReason } from "../types.ts";
+import type { FinishReason, SamplingParams } from "../types.ts";
 import { GenerateError } from "./errors.ts";
 import { longestSharedHead, PrefixCache, type PrefixSource } from "./prefix_cache.ts";
 
@@ -203,7 +203,12 @@ export class Scheduler {
         q.writeBuffer(b.sampleSlot, 0, new Uint32Array([slot]));
       }
       // Several submits: the GPU starts on the first layers while later ones are translated.
-      const program = this.#fw.program({ rows: n, sampleRows: last ? 1 : 0, decode: false });
+      const program = this.#fw.program({
+        rows: n,
+        sampleRows: last ? 1 : 0,
+        decode: false,
+        greedy: samplesGreedily(seq),
+      });
       for (let from = 0; from < program.size; from += PREFILL_LAUNCHES_PER_SUBMIT) {
         const enc = this.#gpu.device.createCommandEncoder();
         const pass = enc.beginComputePass();
@@ -227,12 +232,10 @@ export class Scheduler {
     u[4] = (s.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
     u[5] = Math.min(MAX_TOP_LOGPROBS, seq.request.logprobs ?? 0);
     u[6] = seq.request.constraint ? 1 : 0;
-    const rep = s.repetitionPenalty ?? 1, pres = s.presencePenalty ?? 0;
-    const freq = s.frequencyPenalty ?? 0;
-    u[7] = rep !== 1 || pres !== 0 || freq !== 0 ? 1 : 0;
-    f[8] = rep;
-    f[9] = pres;
-    f[10] = freq;
+    u[7] = penalized(s) ? 1 : 0;
+    f[8] = s.repetitionPenalty ?? 1;
+    f[9] = s.presencePenalty ?? 0;
+    f[10] = s.frequencyPenalty ?? 0;
     return u;
   }
 
@@ -265,6 +268,7 @@ export class Scheduler {
         rows: batch.length,
         sampleRows: batch.length,
         decode: true,
+        greedy: batch.every(samplesGreedily),
       });
       // Deno's queue.submit translates every dispatch (~3.5 us each on the H200) before the GPU
       // sees any of them, so one big submit leaves the GPU idle while it is translated. Small
@@ -373,6 +377,22 @@ export class Scheduler {
     }
     this.#running = this.#running.filter((x) => !x.finished);
   }
+}
+
+/** Whether sampling params ask for any penalty. */
+function penalized(s: SamplingParams): boolean {
+  return (s.repetitionPenalty ?? 1) !== 1 || (s.presencePenalty ?? 0) !== 0 ||
+    (s.frequencyPenalty ?? 0) !== 0;
+}
+
+/**
+ * Whether `seq` samples as the greedy kernels do: temperature 0 (as the sampler reads it), no
+ * penalties, no alternatives asked (a mask is fine).
+ */
+function samplesGreedily(seq: Sequence): boolean {
+  const s = seq.request.sampling ?? {};
+  const sampled = Math.fround(s.temperature ?? 0) >= Math.fround(1e-30); // the kernel's f32 test
+  return !sampled && !penalized(s) && !(seq.request.logprobs ?? 0);
 }
 
 /**

@@ -169,6 +169,52 @@ for (const plan of ["software", "gpu"] as const) {
   });
 }
 
+for (const plan of ["software", "gpu"] as const) {
+  Deno.test(`greedy sampler (${plan}): the argmax (lowest id on ties, masked, non-finite rows refused) and logprob of the reference, counted, each step in its own ring record`, async () => {
+    const tied = noise(V, 3, 4);
+    for (const id of [7001, 4096, 333]) tied[id] = 9; // tied maxima across chunks
+    const masked = peaked(30, 13);
+    const mask = new Uint32Array(Math.ceil(V / 32));
+    for (const i of [...masked.keys()].filter((i) => i % 97 === 5)) mask[i >> 5] |= 1 << (i & 31);
+    const last = noise(V, 5, 4);
+    last[V - 1] = 20; // in the last, partial chunk
+    const nan = peaked(5, 19);
+    nan[4321] = NaN;
+    const rows: SamplerRow[] = [
+      { logits: tied, params: {} },
+      { logits: masked, params: {}, mask },
+      { logits: last, params: {}, start: 250 }, // the ring wraps within the steps
+      { logits: nan, params: {} },
+    ];
+    const { records, counts } = await runSampler(gpu, PLANS[plan], rows, 8, true);
+    const refs = rows.map((r) => sampleRef(r.logits, {}, undefined, r.mask));
+    for (const step of records) {
+      rows.forEach((_, i) => {
+        if (i === 3) return assert.ok(step[i].token >= V, "a non-finite row gives no token");
+        assert.equal(step[i].token, refs[i].greedy);
+        assertLogprobs(step[i], refs[i].logprobs);
+      });
+    }
+    assert.equal(records[0][0].token, 333);
+    assert.equal(records[0][2].token, V - 1);
+    assert.equal(counts[refs[0].greedy], 8, "each step counts its token");
+    assert.equal(counts[3 * V + 4321], 0);
+  });
+
+  Deno.test(`greedy sampler (${plan}): the same tokens and logprobs as the general sampler at temperature 0`, async () => {
+    const rows: SamplerRow[] = [1, 2, 3, 4].map((seed) => ({
+      logits: peaked(seed * 7, seed),
+      params: {},
+    }));
+    const general = await runSampler(gpu, PLANS[plan], rows, 1);
+    const greedy = await runSampler(gpu, PLANS[plan], rows, 1, true);
+    rows.forEach((_, i) => {
+      assert.equal(greedy.records[0][i].token, general.records[0][i].token);
+      assert.ok(Math.abs(greedy.records[0][i].logprob - general.records[0][i].logprob) < 1e-5);
+    });
+  });
+}
+
 Deno.test("sampler: a seed repeats its tokens whatever else is in the batch", async () => {
   const a = peaked(40, 23), b = noise(V, 29, 0.1);
   const p1 = { temperature: 1, topP: 0.9 }, p2 = { temperature: 0.8 };

@@ -5,6 +5,8 @@
  * @module
  */
 import {
+  greedyChunkKernel,
+  greedyPickKernel,
   MAX_TOP_LOGPROBS,
   SAMPLE_RECORD_WORDS,
   SAMPLE_RING,
@@ -58,14 +60,16 @@ function paramsWords(r: SamplerRow): Uint32Array {
 
 /**
  * Samples `steps` times (at most SAMPLE_RING) for every row; returns records[step][row] and
- * the rows' logits as the kernels left them (penalized in place).
+ * the rows' logits as the kernels left them (penalized in place). `greedy`: the greedy kernels
+ * (sample_greedy.ts) instead of the general pair.
  */
 export async function runSampler(
   gpu: Gpu,
   plan: SamplerPlan,
   rows: SamplerRow[],
   steps = 1,
-): Promise<{ records: SampledRecord[][]; logits: Float32Array }> {
+  greedy = false,
+): Promise<{ records: SampledRecord[][]; logits: Float32Array; counts: Uint32Array }> {
   const V = plan.vocab, R = rows.length, MW = Math.ceil(V / 32);
   if (steps > SAMPLE_RING) throw new RangeError(`at most ${SAMPLE_RING} steps`);
   const logits = new Float32Array(R * V), params = new Uint32Array(R * SEQ_PARAM_WORDS);
@@ -88,26 +92,45 @@ export async function runSampler(
   const uniform = { params: new Uint32Array([R, 0, 0, 0]) };
   const p = new Program(gpu);
   gpu.device.pushErrorScope("validation");
-  p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, R], [
-    bLogits,
-    bSlots,
-    bParams,
-    scratch,
-    uniform,
-    bMasks,
-    bCounts,
-  ]);
-  p.add(samplePickKernel(plan), "sample pick", R, [
-    bLogits,
-    bSlots,
-    bParams,
-    bState,
-    bRing,
-    uniform,
-    bMasks,
-    bCounts,
-    scratch,
-  ]);
+  if (greedy) {
+    p.add(greedyChunkKernel(plan), "greedy chunks", [plan.chunks, R], [
+      bLogits,
+      bSlots,
+      bParams,
+      scratch,
+      uniform,
+      bMasks,
+    ]);
+    p.add(greedyPickKernel(plan), "greedy pick", R, [
+      bSlots,
+      bState,
+      bRing,
+      uniform,
+      bCounts,
+      scratch,
+    ]);
+  } else {
+    p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, R], [
+      bLogits,
+      bSlots,
+      bParams,
+      scratch,
+      uniform,
+      bMasks,
+      bCounts,
+    ]);
+    p.add(samplePickKernel(plan), "sample pick", R, [
+      bLogits,
+      bSlots,
+      bParams,
+      bState,
+      bRing,
+      uniform,
+      bMasks,
+      bCounts,
+      scratch,
+    ]);
+  }
   const enc = gpu.device.createCommandEncoder();
   const pass = enc.beginComputePass();
   for (let s = 0; s < steps; s++) p.encode(pass);
@@ -117,6 +140,7 @@ export async function runSampler(
   if (err) throw new Error(`sampler kernels failed validation: ${err.message}`);
   const ring = await gpu.read(bRing, R * SAMPLE_RING * SAMPLE_RECORD_WORDS * 4);
   const after = new Float32Array(await gpu.read(bLogits, R * V * 4));
+  const countsAfter = new Uint32Array(await gpu.read(bCounts, R * V * 4));
   const u = new Uint32Array(ring), f = new Float32Array(ring);
   const records: SampledRecord[][] = [];
   for (let s = 0; s < steps; s++) {
@@ -133,5 +157,5 @@ export async function runSampler(
   for (const b of [bLogits, bState, bRing, bSlots, bParams, bMasks, bCounts, scratch]) {
     b.destroy();
   }
-  return { records, logits: after };
+  return { records, logits: after, counts: countsAfter };
 }
