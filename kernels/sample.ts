@@ -80,6 +80,21 @@ ${SELECT_HELPERS}`;
 }
 
 /**
+ * Bindings 0-5 of a chunk kernel (this one's and the greedy sampler's): 0 logits [rows][V]
+ * (read-write: the general kernel applies penalties in place), 1 row→slot, 2 seq params,
+ * 3 scratch, 4 params {rows}, 5 masks [slots][V/32].
+ */
+export function wgslChunkBindings(): string {
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read_write> logits: array<f32>;
+@group(0) @binding(1) var<storage, read> rowSlot: array<u32>;
+@group(0) @binding(2) var<storage, read> sp: array<SeqParams>;
+@group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
+@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(5) var<storage, read> masks: array<u32>;`;
+}
+
+/**
  * WGSL of the chunk kernel, grid [chunks, rows]. Bindings: 0 logits [rows][V] (penalties are
  * applied in place), 1 row→slot, 2 seq params, 3 scratch, 4 params {rows}, 5 masks
  * [slots][V/32], 6 generated-token counts [slots][V]. Per chunk it writes: max of the allowed
@@ -93,12 +108,7 @@ export function sampleChunkKernel(plan: SamplerPlan): string {
 const WG = ${plan.chunkInvocations}u;
 const T = ${T}u;
 const C = WG * T;
-@group(0) @binding(0) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(1) var<storage, read> rowSlot: array<u32>;
-@group(0) @binding(2) var<storage, read> sp: array<SeqParams>;
-@group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
-@group(0) @binding(4) var<uniform> p: Params;
-@group(0) @binding(5) var<storage, read> masks: array<u32>;
+${wgslChunkBindings()}
 @group(0) @binding(6) var<storage, read> counts: array<u32>;
 ${selectDecls(false)}
 var<workgroup> redA: array<f32, WG>;

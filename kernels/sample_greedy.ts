@@ -10,7 +10,13 @@
  * grid [rows]: merges the chunks and writes the token (out of vocabulary for a non-finite row).
  * @module
  */
-import { SAMPLE_RECORD_WORDS, SAMPLE_RING, samplerCommon, type SamplerPlan } from "./sample.ts";
+import {
+  SAMPLE_RECORD_WORDS,
+  SAMPLE_RING,
+  samplerCommon,
+  type SamplerPlan,
+  wgslChunkBindings,
+} from "./sample.ts";
 
 /** u32 words of one chunk's record in the scratch buffer: max, sum, id, non-finite flag. */
 const GREEDY_RECORD_WORDS = 4;
@@ -50,8 +56,8 @@ var<workgroup> redS: array<f32, ${wg}>;
 var<workgroup> redI: array<u32, ${wg}>;`;
 
 /**
- * WGSL of the chunk kernel, grid [chunks, rows]. Bindings: 0 logits [rows][V], 1 row→slot,
- * 2 seq params, 3 scratch, 4 params {rows}, 5 masks [slots][V/32]. The invocation's logits are
+ * WGSL of the chunk kernel, grid [chunks, rows]. Bindings those of the general chunk kernel
+ * less its counts (`wgslChunkBindings`; the logits are only read). The invocation's logits are
  * loaded written out, all in flight at once (a loop would wait on each in turn).
  */
 export function greedyChunkKernel(plan: SamplerPlan): string {
@@ -61,12 +67,7 @@ export function greedyChunkKernel(plan: SamplerPlan): string {
 const WG = ${wg}u;
 const C = WG * ${T}u;
 const GREC = ${GREEDY_RECORD_WORDS}u;
-@group(0) @binding(0) var<storage, read> logits: array<f32>;
-@group(0) @binding(1) var<storage, read> rowSlot: array<u32>;
-@group(0) @binding(2) var<storage, read> sp: array<SeqParams>;
-@group(0) @binding(3) var<storage, read_write> scratch: array<u32>;
-@group(0) @binding(4) var<uniform> p: Params;
-@group(0) @binding(5) var<storage, read> masks: array<u32>;
+${wgslChunkBindings()}
 ${REDUCE_DECLS(wg)}
 var<workgroup> bad: atomic<u32>; // zero at the start of every workgroup, as WGSL's are
 ${MERGE}

@@ -294,15 +294,9 @@ export class ForwardPass {
    */
   #sample(p: Program, rows: number, greedy: boolean): void {
     const b = this.buffers, plan = this.#sampler;
+    const chunk = [b.logits, b.sampleSlot, b.seqParams, b.sampleScratch, prm(rows), b.masks];
     if (greedy) {
-      p.add(greedyChunkKernel(plan), "greedy chunks", [plan.chunks, rows], [
-        b.logits,
-        b.sampleSlot,
-        b.seqParams,
-        b.sampleScratch,
-        prm(rows),
-        b.masks,
-      ]);
+      p.add(greedyChunkKernel(plan), "greedy chunks", [plan.chunks, rows], chunk);
       p.add(greedyPickKernel(plan), "greedy pick", rows, [
         b.sampleSlot,
         b.seqState,
@@ -313,15 +307,7 @@ export class ForwardPass {
       ]);
       return;
     }
-    p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, rows], [
-      b.logits,
-      b.sampleSlot,
-      b.seqParams,
-      b.sampleScratch,
-      prm(rows),
-      b.masks,
-      b.counts,
-    ]);
+    p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, rows], [...chunk, b.counts]);
     p.add(samplePickKernel(plan), "sample pick", rows, [
       b.logits,
       b.sampleSlot,

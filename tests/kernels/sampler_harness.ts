@@ -92,15 +92,9 @@ export async function runSampler(
   const uniform = { params: new Uint32Array([R, 0, 0, 0]) };
   const p = new Program(gpu);
   gpu.device.pushErrorScope("validation");
+  const chunk = [bLogits, bSlots, bParams, scratch, uniform, bMasks];
   if (greedy) {
-    p.add(greedyChunkKernel(plan), "greedy chunks", [plan.chunks, R], [
-      bLogits,
-      bSlots,
-      bParams,
-      scratch,
-      uniform,
-      bMasks,
-    ]);
+    p.add(greedyChunkKernel(plan), "greedy chunks", [plan.chunks, R], chunk);
     p.add(greedyPickKernel(plan), "greedy pick", R, [
       bSlots,
       bState,
@@ -110,15 +104,7 @@ export async function runSampler(
       scratch,
     ]);
   } else {
-    p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, R], [
-      bLogits,
-      bSlots,
-      bParams,
-      scratch,
-      uniform,
-      bMasks,
-      bCounts,
-    ]);
+    p.add(sampleChunkKernel(plan), "sample chunks", [plan.chunks, R], [...chunk, bCounts]);
     p.add(samplePickKernel(plan), "sample pick", R, [
       bLogits,
       bSlots,
