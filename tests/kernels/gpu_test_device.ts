@@ -1,25 +1,10 @@
 /**
- * A WebGPU device for kernel tests (the adapter's own binding and buffer maxima, as the engine
- * asks for), plus upload, readback and a checked dispatch. One device per test module.
+ * A WebGPU device for kernel tests (the engine's `acquireGpu`: the adapter's own binding and
+ * buffer maxima), plus upload, readback and a checked dispatch.
  * @module
  */
 import { acquireGpu, type Gpu } from "../../engine/gpu/mod.ts";
 import { releaseOnUnload } from "../release_on_unload.ts";
-
-let devicePromise: Promise<GPUDevice> | undefined;
-
-async function acquire(): Promise<GPUDevice> {
-  const adapter = await navigator.gpu.requestAdapter();
-  if (!adapter) throw new Error("expected a WebGPU adapter (llvmpipe at least); found none");
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-    },
-  });
-  releaseOnUnload(device);
-  return device;
-}
 
 /** The engine's device wrapper for a test module, destroyed when the module unloads. */
 export async function testGpu(): Promise<Gpu> {
@@ -28,10 +13,17 @@ export async function testGpu(): Promise<Gpu> {
   return gpu;
 }
 
-/** The test module's raw device, requested on first use. */
-export function testDevice(): Promise<GPUDevice> {
-  devicePromise ??= acquire();
-  return devicePromise;
+let shared: Promise<Gpu> | undefined;
+
+/** The wrapper behind `testDevice` and `readBack`, acquired on first use. */
+function sharedGpu(): Promise<Gpu> {
+  shared ??= testGpu();
+  return shared;
+}
+
+/** The raw device for tests that dispatch their own WGSL, requested on first use. */
+export async function testDevice(): Promise<GPUDevice> {
+  return (await sharedGpu()).device;
 }
 
 /** A storage buffer holding `bytes`, padded with zeros to a multiple of 4 (at least 16 bytes). */
@@ -65,21 +57,15 @@ export function outputBuffer(device: GPUDevice, bytes: number): GPUBuffer {
   });
 }
 
-/** Copies the first `bytes` of `buffer` back to the CPU. */
+/**
+ * Copies the first `bytes` of `buffer` (on `testDevice()`) back to the CPU through the engine's
+ * readback, which takes the canvas path: on Mesa's GL backend every `mapAsync` adds to the
+ * chance that the process aborts at exit (docs/decisions/0010-one-gpu-test-module.md).
+ */
 export async function readBack(device: GPUDevice, buffer: GPUBuffer, bytes: number) {
-  const size = Math.ceil(bytes / 4) * 4;
-  const staging = device.createBuffer({
-    size,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, size);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const copy = staging.getMappedRange().slice(0, bytes);
-  staging.unmap();
-  staging.destroy();
-  return copy;
+  const gpu = await sharedGpu();
+  if (gpu.device !== device) throw new Error("readBack reads buffers of testDevice() only");
+  return await gpu.read(buffer, bytes);
 }
 
 /**
