@@ -1,8 +1,9 @@
 /**
- * Test modules' long-lived GPU devices and models, released when the module unloads (after its
- * last test). With devices left alive until process exit, full test runs here passed every test
- * and then aborted in Deno's teardown with heap corruption (2 of 9 runs, and once a lone kernel
- * test file). Releasing them first is meant to leave the runtime nothing to tear down.
+ * Test modules' long-lived GPU devices and models, destroyed when the module unloads (after its
+ * last test; for the GPU suite, tests/gpu_test.ts, when the whole suite ends) rather than left to
+ * the runtime's teardown. It was added against the exit abort on Mesa's GL backend, which turned
+ * out to come from several WebGPU instances and from `mapAsync` instead: destroying or keeping
+ * the devices made no measurable difference (docs/decisions/0010-one-gpu-test-module.md).
  * @module
  */
 
