@@ -22,6 +22,7 @@ import {
 } from "../kernels/mod.ts";
 import { acquireGpu } from "../engine/mod.ts";
 import { randomTensor } from "./random_model.ts";
+import { encodeLaunches, type Launch, launch as makeLaunch, timeLaunches } from "./gpu_timing.ts";
 
 interface Shape {
   name: string;
@@ -68,13 +69,6 @@ function randomX(n: number): Float32Array {
   });
 }
 
-/** One dispatch of a variant. */
-interface Launch {
-  pipeline: GPUComputePipeline;
-  bind: GPUBindGroup;
-  grid: [number, number, number];
-}
-
 interface Variant {
   label: string;
   launches: Launch[];
@@ -84,12 +78,8 @@ interface Variant {
 function variants(s: Shape, rows: number, bufs: GPUBuffer[], partials: GPUBuffer): Variant[] {
   const spec = { type: s.type, upType: s.upType, k: s.k, n: s.n, bias: false, loraRank: 0 };
   const out: Variant[] = [];
-  const launch = (code: string, label: string, grid: number[], bound: [number, GPUBuffer][]) => {
-    const pipeline = gpu.pipeline(code, label);
-    const entries = bound.map(([binding, buffer]) => ({ binding, resource: { buffer } }));
-    const bind = dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    return { pipeline, bind, grid: [grid[0], grid[1] ?? 1, grid[2] ?? 1] as Launch["grid"] };
-  };
+  const launch = (code: string, label: string, grid: number[], bound: [number, GPUBuffer][]) =>
+    makeLaunch(gpu, code, label, grid, bound);
   const w2: [number, GPUBuffer][] = s.upType !== undefined ? [[9, bufs[2]]] : [];
   const add = (label: string, code: string, grid: number[]) => {
     const y = gpu.storage(rows * s.n * 4, "y");
@@ -117,10 +107,11 @@ function variants(s: Shape, rows: number, bufs: GPUBuffer[], partials: GPUBuffer
     out.push({ label, launches: [gemm, reduce], y });
   };
   const rb = rows >= 8 ? 8 : rows >= 4 ? 4 : 1;
-  const groups = matmulGroups(s.n, true, s.k, s.n);
+  const mm = { ...spec, cooperative: true, rowBlock: rb };
+  const groups = matmulGroups(s.n, mm);
   add(
     "matmul",
-    matmulKernel({ ...spec, cooperative: true, rowBlock: rb }),
+    matmulKernel(mm),
     groups <= 65535 ? [groups, 1] : [65535, Math.ceil(groups / 65535)],
   );
   for (const g of GEMMS) {
@@ -141,55 +132,16 @@ function variants(s: Shape, rows: number, bufs: GPUBuffer[], partials: GPUBuffer
   return out;
 }
 
-function encode(pass: GPUComputePassEncoder, v: Variant): void {
-  for (const l of v.launches) {
-    pass.setPipeline(l.pipeline);
-    pass.setBindGroup(0, l.bind);
-    pass.dispatchWorkgroups(...l.grid);
-  }
-}
-
-/**
- * GPU microseconds per dispatch of each variant, `reps` dispatches in one timed pass each,
- * after `warm` untimed dispatches of the first (the H200's clocks drop whenever it idles and
- * take ~200 ms of continuous work to rise again).
- */
-async function time(vs: Variant[], reps: number[], warm = 0): Promise<number[]> {
-  const qs = dev.createQuerySet({ type: "timestamp", count: 2 * vs.length });
-  const resolved = dev.createBuffer({
-    size: 16 * vs.length,
-    usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
-  });
-  const enc = dev.createCommandEncoder();
-  if (warm > 0) {
-    const pass = enc.beginComputePass();
-    for (let r = 0; r < warm; r++) encode(pass, vs[0]);
-    pass.end();
-  }
-  vs.forEach((v, i) => {
-    const pass = enc.beginComputePass({
-      timestampWrites: {
-        querySet: qs,
-        beginningOfPassWriteIndex: 2 * i,
-        endOfPassWriteIndex: 2 * i + 1,
-      },
-    });
-    for (let r = 0; r < reps[i]; r++) encode(pass, v);
-    pass.end();
-  });
-  enc.resolveQuerySet(qs, 0, 2 * vs.length, resolved, 0);
-  dev.queue.submit([enc.finish()]);
-  const t = new BigUint64Array(await gpu.read(resolved, 16 * vs.length));
-  qs.destroy();
-  resolved.destroy();
-  return vs.map((_, i) => Number(t[2 * i + 1] - t[2 * i]) / 1000 / reps[i]);
+/** GPU microseconds per dispatch of each variant (see `timeLaunches`). */
+function time(vs: Variant[], reps: number[], warm = 0): Promise<number[]> {
+  return timeLaunches(gpu, vs.map((v) => v.launches), reps, warm);
 }
 
 /** Largest difference of `v`'s result (one dispatch) from `ref`'s, relative to ref's largest. */
 async function maxDiff(ref: Variant, v: Variant, bytes: number): Promise<number> {
   const enc = dev.createCommandEncoder();
   const pass = enc.beginComputePass();
-  encode(pass, v);
+  encodeLaunches(pass, v.launches);
   pass.end();
   dev.queue.submit([enc.finish()]);
   const x = new Float32Array(await gpu.read(ref.y, bytes));

@@ -6,6 +6,7 @@
  */
 import { type GgmlType, type GgmlTypeInfo, ggmlTypeInfo, ggmlTypeName } from "./ggml_types.ts";
 import { DECODER_SOURCES } from "./dequant_wgsl_blocks.ts";
+export { EIGHT_WIDE_TYPES } from "./dequant_wgsl_blocks.ts";
 import { gpuRowBytes, planeOffsets } from "./weight_layout.ts";
 import { UnsupportedWeightTypeError, WeightLayoutError } from "./weight_errors.ts";
 
@@ -65,7 +66,9 @@ function decodableInfo(type: GgmlType): GgmlTypeInfo {
  * - `fn load4_<bufferName>(rowByte: u32, k: u32) -> vec4<f32>`: elements k..k+3 (k a multiple
  *   of 4) of the row that starts at byte `rowByte` (a multiple of 16, as every GPU row is);
  * - `fn load32_<bufferName>(rowByte: u32, c: u32) -> W32_<bufferName>`: elements 32c..32c+31
- *   as the struct's vec4 members `q0`..`q7` (for `k` a multiple of 32).
+ *   as the struct's vec4 members `q0`..`q7` (for `k` a multiple of 32);
+ * - for the 16-bit encodings (`EIGHT_WIDE_TYPES`), `raw8_<bufferName>(rowByte, k)`, the 16-byte
+ *   word of elements k..k+7, and `lo8_<bufferName>(word)` / `hi8_<bufferName>(word)`, its values.
  *
  * Results equal {@link dequantizeRow} of the file's bytes bit for bit. Helpers it adds are named
  * `wd_*_<bufferName>`, so decoders for several buffers can share one shader.

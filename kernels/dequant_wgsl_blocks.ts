@@ -4,7 +4,10 @@
  *   starts at byte `rowByte`, for kernels that walk K four values at a time;
  * - `load32_<buf>(rowByte, c)`: the 32 values of chunk c (values 32c..32c+31) as the eight vec4s
  *   `q0`..`q7` of a `W32_<buf>`, from a few 16-byte loads, for the decode matmul (one chunk per
- *   lane per step).
+ *   lane per step);
+ * - for 16-bit encodings also `raw8_<buf>(rowByte, k)`, the 16-byte word of values k..k+7 (k a
+ *   multiple of 8), and `lo8_<buf>`/`hi8_<buf>`, which decode its first and last four values: the
+ *   decode matmul keeps raw words in flight and decodes them when it uses them.
  * Reads go through the `wd_*_<buf>` readers that dequant.ts emits beside them; every 32-bit
  * read is 4-byte aligned and every vec4 read 16-byte aligned in the GPU layout.
  * @module
@@ -64,7 +67,15 @@ const fromHalfWords = (pair: (a: string, c: string) => string) =>
 
 const f16Pair = (a: string, c: string) => `vec4<f32>(unpack2x16float(${a}), unpack2x16float(${c}))`;
 
+/** `raw8_<b>`, `lo8_<b>` and `hi8_<b>` of a 16-bit encoding decoded pairwise by `pair`. */
+const eightHalves = (b: string, pair: (a: string, c: string) => string) =>
+  `fn raw8_${b}(rowByte: u32, k: u32) -> vec4<u32> { return wd_vec_${b}(rowByte + k * 2u); }
+fn lo8_${b}(v: vec4<u32>) -> vec4<f32> { return ${pair("v.x", "v.y")}; }
+fn hi8_${b}(v: vec4<u32>) -> vec4<f32> { return ${pair("v.z", "v.w")}; }
+`;
+
 const F16: DecoderSource = (b) =>
+  eightHalves(b, f16Pair) +
   load4(
     b,
     `  let o = rowByte + k * 2u;
@@ -77,6 +88,7 @@ const bf16Pair = (a: string, c: string) =>
   `bitcast<vec4<f32>>(vec4<u32>(${a} << 16u, ${a} & 0xffff0000u, ${c} << 16u, ${c} & 0xffff0000u))`;
 
 const BF16: DecoderSource = (b) =>
+  eightHalves(b, bf16Pair) +
   load4(
     b,
     `  let o = rowByte + k * 2u;
@@ -289,6 +301,9 @@ const Q6_K: DecoderSource = (b, [, hs, ss, ds]) =>
       )
     };`,
   );
+
+/** Encodings whose decoders offer `raw8_`, `lo8_` and `hi8_`. */
+export const EIGHT_WIDE_TYPES: ReadonlySet<GgmlType> = new Set([GgmlType.F16, GgmlType.BF16]);
 
 /** The decoders of every encoding the GPU can decode. */
 export const DECODER_SOURCES: ReadonlyMap<GgmlType, DecoderSource> = new Map([

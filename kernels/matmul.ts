@@ -10,11 +10,24 @@
  * @module
  */
 import type { GgmlType } from "./ggml_types.ts";
-import { WEIGHT_ARRAY, wgslWeightDecoder } from "./dequant.ts";
+import { EIGHT_WIDE_TYPES, WEIGHT_ARRAY, wgslWeightDecoder } from "./dequant.ts";
 import { gpuRowBytes } from "./weight_layout.ts";
 
+/**
+ * Choices the cooperative schedule makes from the shape (`matmulLanes`, `unrollFor`,
+ * `matmulWorkgroup`), which a spec may set instead (bench sweeps do).
+ */
+export interface ScheduleOverrides {
+  /** Lanes per output, a power of two up to 256. */
+  lanes?: number;
+  /** Row steps a lane loads before using them. */
+  unroll?: number;
+  /** Invocations per workgroup, a multiple of `lanes` up to 256. */
+  workgroup?: number;
+}
+
 /** Shape of a matmul kernel: the weight and epilogue (shared with the GEMM), and the schedule. */
-export interface MatmulSpec extends MatmulInterfaceSpec {
+export interface MatmulSpec extends MatmulInterfaceSpec, ScheduleOverrides {
   /** Cooperative (GPU) schedule rather than one invocation per output. */
   cooperative?: boolean;
   /**
@@ -28,20 +41,68 @@ export interface MatmulSpec extends MatmulInterfaceSpec {
 /** Rows of x folded into one pass over a weight row. */
 export const MATMUL_ROW_BLOCK = 8;
 /**
- * Invocations per output feature in the cooperative schedule, from the row length `k` and the
- * number of outputs `n`. Launches with many outputs (the vocabulary projection) walk rows of a
- * multiple of 32 values a 32-value chunk per lane per step (`load32`), 2 lanes per output. Other
- * launches go a vec4 per lane per step: enough lanes that the whole GPU has
- * ~2^18 invocations in flight (few outputs, like the K/V projections, get 256 lanes each), never
- * more lanes than the row has vec4s. A decode step is latency-bound, so parallelism beats fewer
- * lanes' cheaper reductions. Swept on the H200 (docs/research/2026-11-25-h200-decode.md).
+ * How a cooperative lane walks its part of a weight row, a step at a time:
+ * - `quad`: four values (`load4`);
+ * - `wide`: eight 16-bit values, one 16-byte load (`raw8`), for F16 and BF16 weights;
+ * - `chunk`: a 32-value chunk (`load32`), for launches of 32,768+ outputs in other encodings.
  */
-export function matmulLanes(k: number, n: number): number {
-  if (chunked(k, n)) return CHUNK_LANES;
+type Walk = "quad" | "wide" | "chunk";
+
+/** Values a lane covers per step of each walk. */
+const WALK_VALUES: Record<Walk, number> = { quad: 4, wide: 8, chunk: 32 };
+
+/**
+ * The walk over rows of `k` values for a launch of `n` outputs whose weights are in `types` (one
+ * encoding, or the several a fused kernel reads in the same step).
+ */
+function walkOf(k: number, n: number, types: readonly GgmlType[]): Walk {
+  if (k % 8 === 0 && types.length > 0 && types.every((t) => EIGHT_WIDE_TYPES.has(t))) {
+    return "wide";
+  }
+  return k % 32 === 0 && n >= CHUNK_MIN_OUTPUTS ? "chunk" : "quad";
+}
+
+/**
+ * Invocations per output feature in the cooperative schedule, from the row length `k`, the
+ * number of outputs `n` and the weights' encodings (see `Walk`). Chunked launches (the vocabulary
+ * projection in a quantized encoding) take 2 lanes per output; wide ones, `wideLanes`. Vec4 walks
+ * take enough lanes that the whole GPU has ~2^18 invocations in flight (few outputs, like the K/V
+ * projections, get 256 lanes each), never more lanes than the row has vec4s. A decode step is
+ * latency-bound, so parallelism beats fewer lanes' cheaper reductions. Swept on the H200
+ * (docs/research/2026-11-25-h200-decode.md; the cap at the row's vec4s, which took the 0.5B o
+ * projection from 256 lanes to 128: 2026-11-25-h200-session9.md).
+ */
+export function matmulLanes(k: number, n: number, types: readonly GgmlType[] = []): number {
+  const walk = walkOf(k, n, types);
+  if (walk === "chunk") return CHUNK_LANES;
+  if (walk === "wide") return wideLanes(k, n);
   let lanes = 16;
-  while (lanes < 256 && lanes * 2 * n <= VEC4_INVOCATIONS && lanes * 4 < k) lanes *= 2;
+  while (lanes < 256 && lanes * 2 * n <= VEC4_INVOCATIONS && lanes * 8 <= k) lanes *= 2;
   return lanes;
 }
+
+/**
+ * Lanes per output of the wide walk over rows of `k` 16-bit values, `n` outputs: the fewest (a
+ * power of two from 4) with at most `WIDE_STEPS` words per lane and 2^17 invocations, but at most
+ * 2^22 invocations and 256 lanes, and never more lanes than the row has words. H200, 1-row 3B F16
+ * launches, `bench/matmul_bench.ts --sweep` (2026-11-25-h200-session9.md): the fastest schedules
+ * had 64 lanes (Q, K and V stacked; o), 32 (gate+up), 128 (down) and 16 (logits).
+ */
+function wideLanes(k: number, n: number): number {
+  const words = k / 8;
+  let lanes = 4;
+  while (
+    lanes < 256 && lanes * 2 <= words && lanes * 2 * n <= WIDE_MAX_INVOCATIONS &&
+    (lanes * WIDE_STEPS < words || lanes * n < WIDE_MIN_INVOCATIONS)
+  ) lanes *= 2;
+  return lanes;
+}
+
+/** Words of its row a lane of the wide walk reads at most, where invocations allow. */
+const WIDE_STEPS = 12;
+/** Invocations a wide launch aims for at least and at most (see `wideLanes`). */
+const WIDE_MIN_INVOCATIONS = 1 << 17;
+const WIDE_MAX_INVOCATIONS = 1 << 22;
 
 /**
  * Invocations a vec4-step cooperative launch aims for at most (see `matmulLanes`). H200, 1-row
@@ -66,44 +127,81 @@ const CHUNK_LANES = 2;
  */
 const CHUNK_MIN_OUTPUTS = 32768;
 
-/** Whether the cooperative schedule walks `n` rows of `k` values in 32-value chunks. */
-function chunked(k: number, n: number): boolean {
-  return k % 32 === 0 && n >= CHUNK_MIN_OUTPUTS;
-}
-
 /** Invocations per workgroup of the cooperative schedule for `lanes` lanes per output. */
 function matmulWorkgroup(lanes: number): number {
   return lanes >= 64 ? 256 : 64;
 }
 
-/** Workgroups to dispatch for `nCount` of the weight's `n` outputs, rows `k` long. */
-export function matmulGroups(nCount: number, cooperative: boolean, k: number, n: number): number {
-  if (!cooperative) return Math.ceil(nCount / 64);
-  const lanes = matmulLanes(k, n);
-  return Math.ceil(nCount / (matmulWorkgroup(lanes) / lanes));
+/** A cooperative launch's schedule, resolved from its shape and the spec's overrides. */
+interface Schedule {
+  walk: Walk;
+  lanes: number;
+  unroll: number;
+  workgroup: number;
+}
+
+function scheduleOf(
+  k: number,
+  n: number,
+  types: readonly GgmlType[],
+  rowBlock: number,
+  o: ScheduleOverrides,
+): Schedule {
+  const lanes = o.lanes ?? matmulLanes(k, n, types);
+  const workgroup = o.workgroup ?? matmulWorkgroup(lanes);
+  if (!(lanes >= 1 && lanes <= 256 && (lanes & (lanes - 1)) === 0)) {
+    throw new RangeError(`matmul: ${lanes} lanes per output is not a power of two up to 256`);
+  }
+  if (workgroup > 256 || workgroup % lanes !== 0) {
+    throw new RangeError(
+      `matmul: a workgroup of ${workgroup} is not a multiple of ${lanes} lanes up to 256`,
+    );
+  }
+  return { walk: walkOf(k, n, types), lanes, unroll: o.unroll ?? unrollFor(rowBlock), workgroup };
+}
+
+/** Workgroups to dispatch the kernel of `spec` for `nCount` of the weight's outputs. */
+export function matmulGroups(nCount: number, spec: MatmulSpec): number {
+  if (!spec.cooperative) return Math.ceil(nCount / 64);
+  const s = scheduleOf(spec.k, spec.n, matmulTypes(spec), spec.rowBlock ?? MATMUL_ROW_BLOCK, spec);
+  return Math.ceil(nCount / (s.workgroup / s.lanes));
+}
+
+/** Workgroups to dispatch the fused QKV kernel of `spec` (all its outputs). */
+export function qkvMatmulGroups(spec: QkvMatmulSpec): number {
+  const [nq, nk, nv] = spec.outputs, n = nq + nk + nv;
+  if (!spec.cooperative) return Math.ceil(n / 64);
+  const s = scheduleOf(spec.k, n, spec.types, spec.rowBlock ?? MATMUL_ROW_BLOCK, spec);
+  return Math.ceil(n / (s.workgroup / s.lanes));
+}
+
+/** The encodings a matmul spec's kernel reads per step (the gate's and the up's when gated). */
+export function matmulTypes(spec: Pick<MatmulInterfaceSpec, "type" | "upType">): GgmlType[] {
+  return spec.upType === undefined ? [spec.type] : [spec.type, spec.upType];
 }
 
 /**
  * WGSL for the matmul. Bindings: 0 x (f32), 1 w (raw bytes), 2 y, 3 params
  * {rows, nCount, nBase, ldy, yOff, accumulate}, 4 bias (if any), 5 u, 6 lora B, 7 row adapter
- * slots, 8 adapter scales (if LoRA), 15 norm weight (with `normEps`). Dispatch `matmulGroups(nCount)` (2-D when over 65535).
+ * slots, 8 adapter scales (if LoRA), 15 norm weight (with `normEps`). Dispatch
+ * `matmulGroups(nCount, spec)` workgroups (2-D when over 65535).
  */
 export function matmulKernel(spec: MatmulSpec): string {
   const { k, n } = spec;
-  const header = matmulInterface(spec, "matmul") + /* wgsl */ `
-const WG = ${spec.cooperative ? matmulWorkgroup(matmulLanes(k, n)) : 64}u;
-const RB = ${spec.rowBlock ?? MATMUL_ROW_BLOCK}u;
-`;
   const rb = spec.rowBlock ?? MATMUL_ROW_BLOCK;
   if (![1, 2, 4, 8].includes(rb)) {
     throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
   }
   const dual = spec.upType !== undefined;
   const norm = spec.normEps !== undefined;
-  if (!spec.cooperative) return header + perThreadMain(dual, false, norm);
-  const lanes = matmulLanes(k, n);
-  return header +
-    cooperativeMain(dual, lanes, matmulWorkgroup(lanes) * rb, false, norm, k, n);
+  const header = (wg: number) =>
+    matmulInterface(spec, "matmul") + /* wgsl */ `
+const WG = ${wg}u;
+const RB = ${rb}u;
+`;
+  if (!spec.cooperative) return header(64) + perThreadMain(dual, false, norm);
+  const s = scheduleOf(k, n, matmulTypes(spec), rb, spec);
+  return header(s.workgroup) + cooperativeMain(dual, s, s.workgroup * rb, false, norm, k);
 }
 
 /** The part of a weight-times-input kernel that the matmul and the tiled GEMM share. */
@@ -288,10 +386,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }
 
 /**
- * Weight quads a lane loads before using them in the cooperative schedule: a decode step's
- * matmuls are latency-bound, and a lane with more loads in flight waits less.
+ * Row steps a lane loads before using them in the cooperative schedule when it folds several
+ * input rows into each step: a lane with more loads in flight waits less. One-row launches take
+ * one step at a time: fewer registers, more invocations resident, and the compiler still keeps
+ * the next loads in flight. H200, 1-row launches, unroll 1 against 2 (2026-11-25-h200-session9.md):
+ * 3B F16 down 17.4 against 21.6 us, gate+up 29.0 against 30.4+; 0.5B Q6_K down 10.4 against 11.4.
  */
 const COOPERATIVE_UNROLL = 2;
+
+/** The unroll of a cooperative launch folding `rowBlock` input rows into each step. */
+function unrollFor(rowBlock: number): number {
+  return rowBlock === 1 ? 1 : COOPERATIVE_UNROLL;
+}
 
 /**
  * `unroll` quads of the cooperative loop at k0, k0 + LANES * 4, ...: every weight load first,
@@ -316,6 +422,56 @@ function unrolledSteps(dual: boolean, norm: boolean, unroll: number, exact: bool
           ${rowStep(dual, norm)}
         }`);
   return loads.join("") + steps.join("");
+}
+
+/**
+ * `unroll` steps of the wide loop (8 values of 16 bits per lane per step) at k0, k0 + LANES * 8,
+ * ...: every raw 16-byte load first, then the decoding and the row steps. `byIndex`: the fused QKV
+ * kernel, whose decoders take the output index. `exact` as `unrolledSteps`.
+ */
+function wideSteps(
+  dual: boolean,
+  norm: boolean,
+  unroll: number,
+  exact: boolean,
+  byIndex: boolean,
+): string {
+  const steps = Array.from({ length: unroll }, (_, u) => u);
+  const inK = (u: number) => (exact || u === 0 ? "true" : `k0 + ${u}u * LANES * 8u < K`);
+  const lo = (v: string, b: string) => byIndex ? `lo8_${b}(${v}, n)` : `lo8_${b}(${v})`;
+  const hi = (v: string, b: string) => byIndex ? `hi8_${b}(${v}, n)` : `hi8_${b}(${v})`;
+  const loads = steps.map((u) => `
+        let kk${u} = k0 + ${u}u * LANES * 8u;
+        var wr${u} = vec4<u32>();
+        ${dual ? `var ur${u} = vec4<u32>();` : ""}
+        if (${inK(u)}) {
+          wr${u} = raw8_w(rowByte, kk${u});
+          ${dual ? `ur${u} = raw8_w2(rowByte2, kk${u});` : ""}
+        }`);
+  const uses = steps.map((u) => `
+        if (${inK(u)}) {
+          let kk = kk${u};
+          let wa = ${lo(`wr${u}`, "w")};
+          let wb = ${hi(`wr${u}`, "w")};
+          ${dual ? `let ua = ${lo(`ur${u}`, "w2")}; let ub = ${hi(`ur${u}`, "w2")};` : ""}
+          ${norm ? "let na = normW[kk / 4u]; let nb = normW[kk / 4u + 1u];" : ""}
+          for (var j = 0u; j < RB; j++) {
+            let r = r0 + j;
+            if (r < p.rows) {
+              let xi = (r * K + kk) / 4u;
+              ${
+    norm
+      ? `let xa0 = x[xi]; let xb0 = x[xi + 1u];
+              ss[j] += dot(xa0, xa0) + dot(xb0, xb0);
+              let xa = xa0 * na; let xb = xb0 * nb;`
+      : "let xa = x[xi]; let xb = x[xi + 1u];"
+  }
+              acc[j] += dot(xa, wa) + dot(xb, wb);
+              ${dual ? "acc2[j] += dot(xa, ua) + dot(xb, ub);" : ""}
+            }
+          }
+        }`);
+  return loads.join("") + uses.join("");
 }
 
 /**
@@ -350,17 +506,38 @@ function chunkSteps(dual: boolean, norm: boolean): string {
       }`;
 }
 
+/** The loop over K of one lane of the cooperative schedule, by walk. */
+function laneLoop(
+  walk: Walk,
+  dual: boolean,
+  norm: boolean,
+  byIndex: boolean,
+  lanes: number,
+  k: number,
+  unroll: number,
+): string {
+  if (walk === "chunk") return chunkSteps(dual, norm);
+  const stride = lanes * WALK_VALUES[walk] * unroll;
+  const exact = k % stride === 0;
+  const steps = walk === "wide"
+    ? wideSteps(dual, norm, unroll, exact, byIndex)
+    : unrolledSteps(dual, norm, unroll, exact);
+  return `
+      for (var k0 = lane * ${WALK_VALUES[walk]}u; k0 < K; k0 += ${stride}u) {
+        ${steps}
+      }`;
+}
+
 /** `red`: reduction slots, the workgroup size times the row block. */
 function cooperativeMain(
   dual: boolean,
-  lanes: number,
+  schedule: Schedule,
   red: number,
   byIndex: boolean,
   norm: boolean,
   k: number,
-  n: number,
-  unroll = COOPERATIVE_UNROLL,
 ): string {
+  const { walk, lanes, unroll } = schedule;
   // Reduced values per (row, invocation): the dot (and the up dot), and the row's sum of squares.
   const sums = ["acc", ...(dual ? ["acc2"] : []), ...(norm ? ["ss"] : [])];
   const slot = (i: number, at: string) => `red[${i * red}u + ${at}]`;
@@ -385,12 +562,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
     ${dual ? "var acc2 = array<f32, RB>();" : ""}
     ${norm ? "var ss = array<f32, RB>(); // row sums of squares" : ""}
     if (valid) {
-      ${
-    chunked(k, n) ? chunkSteps(dual, norm) : `
-      for (var k0 = lane * 4u; k0 < K; k0 += LANES * ${4 * unroll}u) {
-        ${unrolledSteps(dual, norm, unroll, k % (lanes * 4 * unroll) === 0)}
-      }`
-  }
+      ${laneLoop(walk, dual, norm, byIndex, lanes, k, unroll)}
     }
     for (var j = 0u; j < RB; j++) { ${keep} }
     workgroupBarrier();
@@ -419,7 +591,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
 const asW32 = (a: string) => `W32(${[0, 1, 2, 3, 4, 5, 6, 7].map((q) => `${a}.q${q}`).join(", ")})`;
 
 /** Shape of the fused Q, K and V projection. */
-export interface QkvMatmulSpec {
+export interface QkvMatmulSpec extends ScheduleOverrides {
   /** Encodings of the Q, K and V weights (each may differ, as in llama.cpp's mixes). */
   types: [GgmlType, GgmlType, GgmlType];
   /** Output features of Q, K and V. */
@@ -437,20 +609,40 @@ export interface QkvMatmulSpec {
  * across the three weights and each lands in its own buffer (no LoRA; with adapters resident
  * the projections run apart). Saves two launches per layer of a decode step. Bindings: 0 x,
  * 1 Wq, 2 q out, 3 params {rows, nCount = total outputs}, 4 q bias, 9 Wk, 10 Wv, 11 k out,
- * 12 v out, 13 k bias, 14 v bias, 15 norm weight (with `normEps`). Dispatch `matmulGroups(total, cooperative, k, total)`.
+ * 12 v out, 13 k bias, 14 v bias, 15 norm weight (with `normEps`). Dispatch
+ * `qkvMatmulGroups(spec)` workgroups.
  */
 export function qkvMatmulKernel(spec: QkvMatmulSpec): string {
   const { outputs: [nq, nk, nv], k, cooperative } = spec;
   const rb = spec.rowBlock ?? MATMUL_ROW_BLOCK;
   const n = nq + nk + nv;
-  const lanes = matmulLanes(k, n);
-  const header = qkvInterface(spec, chunked(k, n)) + /* wgsl */ `
-const WG = ${cooperative ? matmulWorkgroup(lanes) : 64}u;
+  const norm = spec.normEps !== undefined;
+  const header = (walk: Walk, wg: number) =>
+    qkvInterface(spec, walk) + /* wgsl */ `
+const WG = ${wg}u;
 const RB = ${rb}u;
 `;
-  const norm = spec.normEps !== undefined;
-  if (!cooperative) return header + perThreadMain(false, true, norm);
-  return header + cooperativeMain(false, lanes, matmulWorkgroup(lanes) * rb, true, norm, k, n);
+  if (!cooperative) return header("quad", 64) + perThreadMain(false, true, norm);
+  const s = scheduleOf(k, n, spec.types, rb, spec);
+  return header(s.walk, s.workgroup) + cooperativeMain(false, s, s.workgroup * rb, true, norm, k);
+}
+
+/** The fused QKV kernel's wide-walk readers: each picks the weight by output index `n`. */
+function qkvWide(types: readonly GgmlType[], k: number): string {
+  const pick = (call: (b: string, i: number) => string) => `
+  if (n < NQ) { return ${call("wq", 0)}; }
+  if (n < NQ + NK) { return ${call("wk", 1)}; }
+  return ${call("wv", 2)};`;
+  const base = ["n", "(n - NQ)", "(n - NQ - NK)"];
+  return /* wgsl */ `
+fn raw8_w(n: u32, kk: u32) -> vec4<u32> {${
+    pick((b, i) => `raw8_${b}(${base[i]} * ${gpuRowBytes(types[i], k)}u, kk)`)
+  }
+}
+fn lo8_w(v: vec4<u32>, n: u32) -> vec4<f32> {${pick((b) => `lo8_${b}(v)`)}
+}
+fn hi8_w(v: vec4<u32>, n: u32) -> vec4<f32> {${pick((b) => `hi8_${b}(v)`)}
+}`;
 }
 
 /** What the fused Q, K and V projection's bindings, decoders and epilogue depend on. */
@@ -458,11 +650,12 @@ export type QkvInterfaceSpec = Pick<QkvMatmulSpec, "types" | "outputs" | "k" | "
 
 /**
  * WGSL shared by the fused Q, K and V matmul and GEMM: constants K, NQ, NK, NV, the params
- * struct (as the matmul's), the bindings (2 is `y`, the Q output), `load4_w(n, kk)` (and with
- * `chunks`, `load32_w(n, c)`) by output index across the three weights, and `finish(r, n, dot)`,
+ * struct (as the matmul's), the bindings (2 is `y`, the Q output), `load4_w(n, kk)` (and for the
+ * `chunk` walk `load32_w(n, c)`, for the `wide` walk `raw8_w(n, kk)`, `lo8_w(word, n)` and
+ * `hi8_w(word, n)`) by output index across the three weights, and `finish(r, n, dot)`,
  * which adds the bias and stores to the weight's own output.
  */
-export function qkvInterface(spec: QkvInterfaceSpec, chunks = false): string {
+export function qkvInterface(spec: QkvInterfaceSpec, walk: Walk = "quad"): string {
   const { types, outputs: [nq, nk, nv], k, bias } = spec;
   if (k % 4 !== 0) throw new RangeError(`qkv: K=${k} is not a multiple of 4`);
   return /* wgsl */ `
@@ -497,8 +690,9 @@ fn load4_w(n: u32, kk: u32) -> vec4<f32> {
   if (n < NQ + NK) { return load4_wk((n - NQ) * ${gpuRowBytes(types[1], k)}u, kk); }
   return load4_wv((n - NQ - NK) * ${gpuRowBytes(types[2], k)}u, kk);
 }
+${walk === "wide" ? qkvWide(types, k) : ""}
 ${
-    chunks
+    walk === "chunk"
       ? `struct W32 { q0: vec4<f32>, q1: vec4<f32>, q2: vec4<f32>, q3: vec4<f32>, q4: vec4<f32>, q5: vec4<f32>, q6: vec4<f32>, q7: vec4<f32> }
 fn load32_w(n: u32, c: u32) -> W32 {
   if (n < NQ) { let a = load32_wq(n * ${gpuRowBytes(types[0], k)}u, c); return ${asW32("a")}; }

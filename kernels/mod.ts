@@ -14,6 +14,7 @@ export {
   matmulKernel,
   matmulLanes,
   type MatmulSpec,
+  qkvMatmulGroups,
   qkvMatmulKernel,
   type QkvMatmulSpec,
 } from "./matmul.ts";

@@ -31,7 +31,9 @@ import {
   matmulKernel,
   qkvGemmKernel,
   qkvGemmReduceKernel,
+  qkvMatmulGroups,
   qkvMatmulKernel,
+  type QkvMatmulSpec,
   rmsnormKernel,
   ropeKvKernel,
   SAMPLE_RECORD_WORDS,
@@ -467,7 +469,7 @@ export class ForwardPass {
     const outputs: [number, number, number] = [L.q.rows, L.k.rows, L.v.rows];
     const total = outputs[0] + outputs[1] + outputs[2];
     const bias = !!L.qBias;
-    const code = qkvMatmulKernel({
+    const spec: QkvMatmulSpec = {
       types: [L.q.type, L.k.type, L.v.type],
       outputs,
       k: L.q.cols,
@@ -475,9 +477,9 @@ export class ForwardPass {
       cooperative,
       rowBlock: rowBlockFor(rows),
       normEps: norm ? this.#c.rmsEps : undefined,
-    });
+    };
     const params = new Uint32Array([rows, total, 0, 0, 0, 0, 0, 0]);
-    p.add(code, "qkv proj", matmulGroups(total, cooperative, L.q.cols, total), [
+    p.add(qkvMatmulKernel(spec), "qkv proj", qkvMatmulGroups(spec), [
       norm ? a.x : a.xn,
       L.q.chunks[0].buffer,
       a.q,
@@ -607,10 +609,9 @@ export class ForwardPass {
       this.#splitGemm(p, "gate+up+swiglu", { ...spec, tileRows: tile }, rows, f, splits, bufs);
       return;
     }
-    const code = tile
-      ? gemmKernel({ ...spec, tileRows: tile })
-      : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
-    const grid = tile ? gemmGroups(f, rows, tile) : matmulGroups(f, cooperative, gate.cols, f);
+    const mm = { ...spec, cooperative, rowBlock: rowBlockFor(rows) };
+    const code = tile ? gemmKernel({ ...spec, tileRows: tile }) : matmulKernel(mm);
+    const grid = tile ? gemmGroups(f, rows, tile) : matmulGroups(f, mm);
     p.add(code, "gate+up+swiglu", grid, withNorm(bufs, norm));
   }
 
@@ -712,9 +713,8 @@ export class ForwardPass {
       normEps: o.norm ? this.#c.rmsEps : undefined,
     };
     const tile = o.norm ? 0 : this.#gemmTile(rows, W.rows, W.cols);
-    const code = tile
-      ? gemmKernel({ ...spec, tileRows: tile })
-      : matmulKernel({ ...spec, cooperative, rowBlock: rowBlockFor(rows) });
+    const mm = { ...spec, cooperative, rowBlock: rowBlockFor(rows) };
+    const code = tile ? gemmKernel({ ...spec, tileRows: tile }) : matmulKernel(mm);
     let normed = false;
     for (const ch of W.chunks) {
       const splits = tile ? gemmSplits(ch.rowCount, rows, W.cols, tile) : 1;
@@ -753,9 +753,7 @@ export class ForwardPass {
         normed = !!after;
         continue;
       }
-      const grid = tile
-        ? gemmGroups(ch.rowCount, rows, tile)
-        : matmulGroups(ch.rowCount, cooperative, W.cols, W.rows);
+      const grid = tile ? gemmGroups(ch.rowCount, rows, tile) : matmulGroups(ch.rowCount, mm);
       p.add(code, label, grid, withNorm(bufs, o.norm));
     }
     return normed;

@@ -1,6 +1,7 @@
 /**
  * The matmul kernel against a CPU reference (decode with dequantizeRow, dot in f64), for both
- * schedules, short and long rows (16 and 64 lanes), several encodings and the gated FFN mode.
+ * schedules, short and long rows (16 and 64 lanes), several encodings and the gated FFN mode,
+ * and each walk of the cooperative schedule: vec4s, 32-value chunks and 16-byte words of F16/BF16.
  */
 import assert from "node:assert/strict";
 import {
@@ -9,7 +10,10 @@ import {
   matmulGroups,
   matmulKernel,
   matmulLanes,
+  type MatmulSpec,
+  qkvMatmulGroups,
   qkvMatmulKernel,
+  type QkvMatmulSpec,
   quantize,
   toGpuLayout,
 } from "../../kernels/mod.ts";
@@ -33,6 +37,7 @@ async function run(
   cooperative: boolean,
   gated: boolean,
   normEps?: number,
+  schedule: Pick<MatmulSpec, "lanes" | "unroll"> = {},
 ): Promise<{ got: Float32Array; want: Float32Array }> {
   const wq = quantize(type, uniformValues(n * k, 1));
   const uq = quantize(type, uniformValues(n * k, 2));
@@ -54,7 +59,8 @@ async function run(
   }
   const y = gpu.storage(rows * n * 4, "y");
   const p = new Program(gpu);
-  const code = matmulKernel({
+  const spec: MatmulSpec = {
+    ...schedule,
     type,
     upType: gated ? type : undefined,
     k,
@@ -64,7 +70,8 @@ async function run(
     cooperative,
     rowBlock: rows >= 8 ? 8 : rows >= 4 ? 4 : 1, // as the engine picks it
     normEps,
-  });
+  };
+  const code = matmulKernel(spec);
   const bindings: (GPUBuffer | { params: Uint32Array } | null)[] = [
     gpu.storage(raw.byteLength, "x", raw),
     upload(type, k, n, wq, "w"),
@@ -73,7 +80,7 @@ async function run(
   ];
   if (gated) bindings[9] = upload(type, k, n, uq, "u");
   if (normEps !== undefined) bindings[15] = gpu.storage(normW.byteLength, "norm", normW);
-  p.add(code, "mm", matmulGroups(n, cooperative, k, n), [...bindings].map((b) => b ?? null));
+  p.add(code, "mm", matmulGroups(n, spec), [...bindings].map((b) => b ?? null));
   const enc = gpu.device.createCommandEncoder();
   const pass = enc.beginComputePass();
   p.encode(pass);
@@ -133,7 +140,7 @@ for (const cooperative of [false, true]) {
 }
 
 // The cooperative schedule gives each output 16 to 256 lanes by the output count; the cases
-// above (12 outputs) take 64 or 256 lanes, these the narrow 16- and 32-lane workgroups.
+// above (12 outputs) take 64 or 128 lanes, these the narrow 16- and 32-lane workgroups.
 for (const n of [4096, 20000]) {
   Deno.test(`matmul cooperative Q8_0 K=128 with ${n} outputs equals the CPU reference`, async () => {
     const { got, want } = await run(GgmlType.Q8_0, 128, n, 2, true, false);
@@ -146,21 +153,59 @@ for (const n of [4096, 20000]) {
 
 Deno.test("matmul lanes: many outputs walk chunks with 2 lanes; others vec4s with 16-256", () => {
   assert.equal(matmulLanes(896, 151936), 2); // the vocabulary projection, in chunks
+  assert.equal(matmulLanes(896, 151936, [GgmlType.Q6_K]), 2);
   assert.equal(matmulLanes(64, 40000), 2);
-  assert.equal(matmulLanes(896, 128), 256);
+  assert.equal(matmulLanes(896, 128), 128); // 256 lanes would leave 32 of them no vec4
   assert.equal(matmulLanes(128, 4096), 32); // a 128-long row has 32 vec4s
   assert.equal(matmulLanes(4864, 896), 256);
   assert.equal(matmulLanes(896, 4864), 32);
   assert.equal(matmulLanes(896, 20000), 16); // 32 lanes would pass 2^18 invocations
-  assert.equal(matmulLanes(100, 128), 32); // 25 vec4s
+  assert.equal(matmulLanes(100, 128), 16); // 25 vec4s
 });
+
+Deno.test("matmul lanes: F16 and BF16 rows walk 16-byte words, so half the lanes cover a row", () => {
+  assert.equal(matmulLanes(128, 4096, [GgmlType.F16]), 16); // 16 words of 8 values
+  assert.equal(matmulLanes(2048, 2048, [GgmlType.F16]), 64); // 2^17 invocations
+  assert.equal(matmulLanes(2048, 11008, [GgmlType.F16, GgmlType.BF16]), 32); // 8 words a lane
+  assert.equal(matmulLanes(11008, 2048, [GgmlType.F16]), 128); // 10.75 words a lane
+  assert.equal(matmulLanes(2048, 151936, [GgmlType.F16]), 16); // not chunked
+  assert.equal(matmulLanes(100, 128, [GgmlType.F16]), 16); // 100 is not whole words: vec4s
+  assert.equal(matmulLanes(2048, 11008, [GgmlType.F16, GgmlType.Q8_0]), 16); // vec4s
+});
+
+// F16 and BF16 rows of a multiple of 8 values walk 16-byte words (`raw8`): whole strides and a
+// ragged last stride, gated, with the norm folded in, 9 rows (a block of 8 and one more), and
+// schedules the engine's plan does not pick (bench sweeps set lanes and unroll).
+for (
+  const [type, k, rows, gated, norm, schedule] of [
+    [GgmlType.F16, 512, 1, false, false, {}],
+    [GgmlType.BF16, 512, 2, true, false, {}],
+    [GgmlType.F16, 200, 9, true, true, {}],
+    [GgmlType.BF16, 256, 3, false, true, { lanes: 8, unroll: 4 }],
+    [GgmlType.F16, 1024, 4, true, false, { lanes: 128, unroll: 1 }],
+    [GgmlType.F16, 768, 1, false, false, { lanes: 32, unroll: 3 }],
+  ] as const
+) {
+  const what = `${GgmlType[type]} K=${k}, ${rows} rows${gated ? ", gated" : ""}` +
+    `${norm ? ", RMSNorm folded" : ""}${schedule.lanes ? `, ${schedule.lanes} lanes` : ""}` +
+    `${schedule.unroll ? ` x${schedule.unroll}` : ""}`;
+  Deno.test(`matmul in 16-byte words (${what}) equals the CPU reference`, async () => {
+    const n = 40;
+    const { got, want } = await run(type, k, n, rows, true, gated, norm ? 1e-6 : undefined, {
+      ...schedule,
+    });
+    for (let i = 0; i < want.length; i++) {
+      const tol = 1e-3 * (1 + Math.abs(want[i]));
+      if (!(Math.abs(got[i] - want[i]) <= tol)) assert.fail(`${i}: ${got[i]} vs ${want[i]}`);
+    }
+  });
+}
 
 // 32,768 outputs: the chunked cooperative loop (load32), as the vocabulary projection runs.
 for (
   const [type, k, rows, gated, norm] of [
     [GgmlType.Q8_0, 128, 3, false, false],
     [GgmlType.Q5_0, 128, 3, false, false],
-    [GgmlType.F16, 128, 3, false, false],
     [GgmlType.Q6_K, 256, 3, false, false],
     [GgmlType.Q4_K, 256, 3, false, false],
     // A block of 8 rows over 2 lanes: each lane stores four of the block's rows.
@@ -170,7 +215,7 @@ for (
   const what = `${GgmlType[type]} K=${k}, ${rows} rows${gated ? ", gated" : ""}` +
     (norm ? ", RMSNorm folded" : "");
   Deno.test(`matmul in chunks over 32,768 outputs (${what}) equals the CPU reference`, async () => {
-    assert.equal(matmulLanes(k, 32768), 2);
+    assert.equal(matmulLanes(k, 32768, [type]), 2);
     const { got, want } = await run(type, k, 32768, rows, true, gated, norm ? 1e-6 : undefined);
     for (let i = 0; i < want.length; i++) {
       const tol = 1e-3 * (1 + Math.abs(want[i]));
@@ -179,11 +224,19 @@ for (
   });
 }
 
-for (const [cooperative, norm] of [[false, false], [true, false], [true, true]]) {
-  const what = `${cooperative ? "cooperative" : "per-thread"}${norm ? ", RMSNorm folded in" : ""}`;
-  Deno.test(`qkv matmul (${what}, mixed Q8_0/Q4_K/F16 with bias) equals three matmuls`, async () => {
+const QKV_CASES: [boolean, boolean, [GgmlType, GgmlType, GgmlType]][] = [
+  [false, false, [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16]],
+  [true, false, [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16]],
+  [true, true, [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16]],
+  // 16-bit weights only: the wide walk, each weight through its own decoder.
+  [true, false, [GgmlType.F16, GgmlType.BF16, GgmlType.F16]],
+  [true, true, [GgmlType.BF16, GgmlType.F16, GgmlType.BF16]],
+];
+for (const [cooperative, norm, types] of QKV_CASES) {
+  const what = `${cooperative ? "cooperative" : "per-thread"}${norm ? ", RMSNorm folded in" : ""}` +
+    `, ${types.map((t) => GgmlType[t]).join("/")} with bias`;
+  Deno.test(`qkv matmul (${what}) equals three matmuls`, async () => {
     const k = 256, rows = 3, outs: [number, number, number] = [64, 32, 32];
-    const types: [GgmlType, GgmlType, GgmlType] = [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.F16];
     const raw = uniformValues(rows * k, 7), normW = uniformValues(k, 8), eps = 1e-5;
     const x = norm ? rmsNormRows(raw, normW, k, eps) : raw;
     const ws = outs.map((n, i) => quantize(types[i], uniformValues(n * k, 20 + i)));
@@ -191,18 +244,19 @@ for (const [cooperative, norm] of [[false, false], [true, false], [true, true]])
     const ys = outs.map((n, i) => gpu.storage(rows * n * 4, `y${i}`));
     const total = outs[0] + outs[1] + outs[2];
     const p = new Program(gpu);
+    const spec: QkvMatmulSpec = {
+      types,
+      outputs: outs,
+      k,
+      bias: true,
+      cooperative,
+      rowBlock: 2,
+      normEps: norm ? eps : undefined,
+    };
     p.add(
-      qkvMatmulKernel({
-        types,
-        outputs: outs,
-        k,
-        bias: true,
-        cooperative,
-        rowBlock: 2,
-        normEps: norm ? eps : undefined,
-      }),
+      qkvMatmulKernel(spec),
       "qkv",
-      matmulGroups(total, cooperative, k, total),
+      qkvMatmulGroups(spec),
       [
         gpu.storage(raw.byteLength, "x", raw),
         upload(types[0], k, outs[0], ws[0], "wq"),
