@@ -31,7 +31,8 @@ Options:
   --profile            per-kernel GPU time of decode steps (1 and 16 streams), a 32-row prompt
                        and a 256-row chunk (timestamp queries), instead of the throughput run
   --gemm-min-rows N    steps of N+ rows take the tiled GEMM (engine default 9; to compare)
-  --steps-per-submit N decode steps per GPU submit while streaming (engine default 16)
+  --steps-per-submit N decode steps per GPU submit while streaming (default: as many as fit
+                       in ~100 ms, 4 to 64)
   --memory             also run the memory-store benchmark (100k facts)
   --json               print JSON lines instead of a table
   -h, --help           this help

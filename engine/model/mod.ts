@@ -30,6 +30,13 @@ export {
   type PrefixSource,
 } from "./prefix_cache.ts";
 export {
+  INITIAL_STEPS_PER_SUBMIT,
+  MAX_STEPS_PER_SUBMIT,
+  MIN_STEPS_PER_SUBMIT,
+  SUBMIT_TARGET_MS,
+  SubmitPacer,
+} from "./submit_pacing.ts";
+export {
   type LayerTensors,
   type ModelTensors,
   readModelTensors,

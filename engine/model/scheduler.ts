@@ -18,15 +18,13 @@ import type { Sequence } from "./sequence.ts";
 import type { FinishReason, SamplingParams } from "../types.ts";
 import { GenerateError } from "./errors.ts";
 import { longestSharedHead, PrefixCache, type PrefixSource } from "./prefix_cache.ts";
+import { SubmitPacer } from "./submit_pacing.ts";
 
 /**
- * Decode steps per submit once sequences are streaming. On GPUs a submit returns at once and
- * more steps amortize the readback and the GPU's idle time while the next submit is encoded
- * (a read returns only when the GPU has finished everything submitted); software adapters
- * (llvmpipe) execute inside `queue.submit`, blocking the event loop, so there a submit stays
- * short for I/O and cancellation to get through between steps.
+ * Decode steps per submit on software adapters (llvmpipe), which execute inside `queue.submit`,
+ * blocking the event loop: a submit stays short for I/O and cancellation to get through between
+ * steps. On GPUs a `SubmitPacer` chooses.
  */
-const MAX_STEPS_PER_SUBMIT = 16;
 const MAX_STEPS_PER_SUBMIT_SOFTWARE = 2;
 
 /**
@@ -50,7 +48,7 @@ export class Scheduler {
   #slotOwner: (Sequence | null)[];
   #loop: Promise<void> | null = null;
   #stateBytes: number;
-  #maxSteps: number;
+  #pacer: SubmitPacer;
   /** What each free slot's KV cache holds, by adapter slot: new prompts reuse a shared head. */
   #prefixes = new PrefixCache<number, number>();
 
@@ -61,9 +59,9 @@ export class Scheduler {
     const S = forward.limits.maxSeqs;
     this.#slotOwner = new Array(S).fill(null);
     this.#stateBytes = S * SEQ_STATE_WORDS * 4;
-    this.#maxSteps = gpu.info.isFallback
-      ? MAX_STEPS_PER_SUBMIT_SOFTWARE
-      : forward.limits.stepsPerSubmit ?? MAX_STEPS_PER_SUBMIT;
+    this.#pacer = new SubmitPacer(
+      gpu.info.isFallback ? MAX_STEPS_PER_SUBMIT_SOFTWARE : forward.limits.stepsPerSubmit,
+    );
   }
 
   /** Queues a sequence; the loop starts if idle. */
@@ -122,7 +120,14 @@ export class Scheduler {
       // time to first token is one prefill plus one readback. A constrained sequence needs each
       // token read back (and its next mask written) before the next step samples.
       const eager = admitted.length > 0 || batch.some((s) => s.request.constraint);
-      await this.#process(this.#submitDecode(batch, this.#stepsFor(batch, eager), admitted));
+      const steps = this.#stepsFor(batch, eager);
+      const start = performance.now();
+      const read = this.#submitDecode(batch, steps, admitted);
+      // Submits with prefills in them do not time a decode step.
+      if (!admitted.length) {
+        read.then(() => this.#pacer.observe(steps, performance.now() - start), () => {});
+      }
+      await this.#process(read);
     }
   }
 
@@ -131,7 +136,7 @@ export class Scheduler {
     if (batch.length === 0) return 0;
     if (eager || batch.some((s) => s.ids.length < 2)) return 1;
     const ctx = this.#fw.limits.contextLength;
-    let k = this.#maxSteps;
+    let k = this.#pacer.steps;
     let wanted = 1;
     for (const s of batch) {
       const pos = s.request.promptIds.length + s.consumed + s.pendingSteps;
