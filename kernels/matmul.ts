@@ -212,7 +212,7 @@ export interface MatmulInterfaceSpec {
   /** Total output features of the weight (for LoRA B indexing). */
   n: number;
   bias: boolean;
-  /** LoRA rank padding of the adapter pool, 0 when no LoRA is applied. */
+  /** LoRA rank padding of the adapter pool (a multiple of 4), 0 when no LoRA is applied. */
   loraRank: number;
   /**
    * RMSNorm folded into the input: when set (the norm's epsilon), the kernel multiplies x by the
@@ -241,6 +241,10 @@ export function matmulInterface(spec: MatmulInterfaceSpec, kernel: string): stri
   const lora = loraRank > 0;
   const dual = spec.upType !== undefined;
   if (dual && bias) throw new RangeError(`${kernel}: the gated FFN mode takes no bias`);
+  // The epilogue reads u and B as vec4s (the adapter pool pads every rank to a multiple of 4).
+  if (loraRank % 4 !== 0) {
+    throw new RangeError(`${kernel}: LoRA rank ${loraRank} is not a multiple of 4`);
+  }
   return /* wgsl */ `
 const K = ${k}u;
 const NTOT = ${n}u;
@@ -254,14 +258,14 @@ struct Params { rows: u32, nCount: u32, nBase: u32, ldy: u32, yOff: u32, accumul
 ${bias ? "@group(0) @binding(4) var<storage, read> bias: array<f32>;" : ""}
 ${
     lora
-      ? `@group(0) @binding(5) var<storage, read> u: array<f32>;
-@group(0) @binding(6) var<storage, read> lb: array<f32>;
+      ? `@group(0) @binding(5) var<storage, read> u: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> lb: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> rowAdapter: array<i32>;
 @group(0) @binding(8) var<storage, read> lscale: array<f32>;`
       : ""
   }
 ${wgslWeightDecoder(type, "w", k)}
-${dual ? dualDeclarations(spec.upType!, k, lora) : ""}
+${dual ? dualDeclarations(spec.upType!, k, loraRank) : ""}
 ${normDeclarations(spec.normEps)}
 
 // Adds bias and LoRA delta to the dot product of row r, output n, and stores it.
@@ -276,9 +280,7 @@ fn finishValue(r: u32, n: u32, dotValue: f32) -> f32 {
     lora
       ? `let a = rowAdapter[r];
   if (a >= 0) {
-    var s = 0.0;
-    let bBase = (u32(a) * NTOT + col) * RMAX;
-    for (var i = 0u; i < RMAX; i++) { s += lb[bBase + i] * u[r * RMAX + i]; }
+    ${loraSum(loraRank, "lb", "u")}
     v += lscale[a] * s;
   }`
       : ""
@@ -291,15 +293,25 @@ fn finishValue(r: u32, n: u32, dotValue: f32) -> f32 {
 `;
 }
 
+/** WGSL declaring `s`, the dot product of row r's u with output col's B row (for adapter a). */
+function loraSum(rank: number, lb: string, u: string): string {
+  return `var s = 0.0;
+    let bBase = (u32(a) * NTOT + col) * ${rank / 4}u;
+    for (var i = 0u; i < ${rank / 4}u; i++) { s += dot(${lb}[bBase + i], ${u}[r * ${
+    rank / 4
+  }u + i]); }`;
+}
+
 /** Bindings, decoder and epilogue of the gated FFN mode. */
-function dualDeclarations(upType: GgmlType, k: number, lora: boolean): string {
+function dualDeclarations(upType: GgmlType, k: number, loraRank: number): string {
+  const lora = loraRank > 0;
   return /* wgsl */ `
 const ROW_BYTES2 = ${gpuRowBytes(upType, k)}u;
 @group(0) @binding(9) var<storage, read> w2: ${WEIGHT_ARRAY};
 ${
     lora
-      ? `@group(0) @binding(10) var<storage, read> u2: array<f32>;
-@group(0) @binding(11) var<storage, read> lb2: array<f32>;`
+      ? `@group(0) @binding(10) var<storage, read> u2: array<vec4<f32>>;
+@group(0) @binding(11) var<storage, read> lb2: array<vec4<f32>>;`
       : ""
   }
 ${wgslWeightDecoder(upType, "w2", k)}
@@ -309,11 +321,11 @@ fn loraDelta(r: u32, col: u32, second: bool) -> f32 {
     lora
       ? `let a = rowAdapter[r];
   if (a < 0) { return 0.0; }
-  var s = 0.0;
-  let bBase = (u32(a) * NTOT + col) * RMAX;
-  for (var i = 0u; i < RMAX; i++) {
-    if (second) { s += lb2[bBase + i] * u2[r * RMAX + i]; } else { s += lb[bBase + i] * u[r * RMAX + i]; }
+  if (second) {
+    ${loraSum(loraRank, "lb2", "u2")}
+    return lscale[a] * s;
   }
+  ${loraSum(loraRank, "lb", "u")}
   return lscale[a] * s;`
       : "return 0.0;"
   }
@@ -713,14 +725,45 @@ fn finish(r: u32, n: u32, dotValue: f32) {
 `;
 }
 
+/** Several LoRA down projections of one input in one launch, and an RMSNorm folded in. */
+export interface LoraDownGroup {
+  /**
+   * Modules sharing the input (1-3, e.g. q, k and v): module i reads its A at binding
+   * `[1, 5, 7][i]` and writes its u at `[2, 6, 8][i]`; dispatch `[rows, rank, modules]`.
+   */
+  modules?: number;
+  /**
+   * The input's RMSNorm, folded in (its epsilon; norm weight at binding 9): u = A . RMSNorm(x),
+   * as for a matmul with `normEps`, which then reads the same un-normed x.
+   */
+  normEps?: number;
+}
+
 /**
  * WGSL for the LoRA down projection `u[r, j] = A[slot(r)][j, :] . x[r, :]` (zero for rows
  * without an adapter). Bindings: 0 x, 1 A [slots][rank][K], 2 u, 3 row adapter slots,
- * 4 params {rows}. Per-thread (software adapters): one workgroup per row, an invocation per j,
- * dispatch `rows`. Cooperative (GPUs): 64 lanes share each (row, j) dot product, dispatch
- * `[rows, rank]`; a serial loop over K per invocation left LoRA batches latency-bound there.
+ * 4 params {rows} (and with a `group`, 5-9). Per-thread (software adapters): one workgroup per
+ * row, an invocation per j, dispatch `rows`; one module, no norm. Cooperative (GPUs): 256 lanes
+ * share each (row, j, module) dot product a vec4 at a time, dispatch `[rows, rank, modules]`
+ * (K a multiple of 4); a serial loop over K per invocation left LoRA batches latency-bound there. A decode step with adapters runs a down
+ * projection before each projection, so one launch for q, k and v (and one for gate and up), with
+ * the norm folded in, saves launches in a latency-bound chain.
  */
-export function loraDownKernel(k: number, rank: number, cooperative = false): string {
+export function loraDownKernel(
+  k: number,
+  rank: number,
+  cooperative = false,
+  group: LoraDownGroup = {},
+): string {
+  const modules = group.modules ?? 1, norm = group.normEps !== undefined;
+  if (!Number.isInteger(modules) || modules < 1 || modules > 3) {
+    throw new RangeError(`lora down: ${modules} modules in one launch (1 to 3)`);
+  }
+  if (!cooperative && (modules > 1 || norm)) {
+    throw new RangeError(
+      "lora down: modules in one launch and a folded norm need the cooperative schedule",
+    );
+  }
   const header = /* wgsl */ `
 const K = ${k}u;
 const RMAX = ${rank}u;
@@ -748,32 +791,78 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   }
 }`;
   }
-  return header + /* wgsl */ `
-var<workgroup> red: array<f32, 64>;
+  // Module z's A and u (z is the same for the whole workgroup, so the branches do not diverge).
+  // The cooperative kernel reads x, A and the norm weight as vec4s (K is a multiple of 4).
+  const extra = [
+    "@group(0) @binding(5) var<storage, read> la1: array<vec4<f32>>;\n@group(0) @binding(6) var<storage, read_write> u1: array<f32>;",
+    "@group(0) @binding(7) var<storage, read> la2: array<vec4<f32>>;\n@group(0) @binding(8) var<storage, read_write> u2: array<f32>;",
+  ].slice(0, modules - 1).join("\n");
+  const names = [["la", "u"], ["la1", "u1"], ["la2", "u2"]].slice(0, modules);
+  const pick = (f: (a: string, u: string) => string) =>
+    names.map(([a, u], z) => z === modules - 1 ? f(a, u) : `if (z == ${z}u) { ${f(a, u)} }`)
+      .join(" ");
+  if (k % 4 !== 0) throw new RangeError(`lora down: K=${k} is not a multiple of 4`);
+  return header.replace(
+    "var<storage, read> x: array<f32>",
+    "var<storage, read> x: array<vec4<f32>>",
+  )
+    .replace("var<storage, read> la: array<f32>", "var<storage, read> la: array<vec4<f32>>") +
+    extra + /* wgsl */ `
+${norm ? "@group(0) @binding(9) var<storage, read> normW: array<vec4<f32>>;" : ""}
+const K4 = K / 4u;
+const WG = ${LORA_DOWN_WORKGROUP}u;
+fn aAt(z: u32, i: u32) -> vec4<f32> { ${pick((a) => `return ${a}[i];`)} }
+fn store(z: u32, i: u32, v: f32) { ${pick((_, u) => `${u}[i] = v; return;`)} }
+var<workgroup> red: array<f32, WG>;
+${norm ? "var<workgroup> red2: array<f32, WG>;" : ""}
 var<workgroup> slotOf: i32;
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let r = wg.x;
   let j = wg.y;
+  let z = wg.z;
   if (r >= p.rows) { return; }
   if (lid.x == 0u) { slotOf = rowAdapter[r]; }
   let a = workgroupUniformLoad(&slotOf);
   if (a < 0) {
-    if (lid.x == 0u) { u[r * RMAX + j] = 0.0; }
+    if (lid.x == 0u) { store(z, r * RMAX + j, 0.0); }
     return;
   }
-  let base = (u32(a) * RMAX + j) * K;
+  let base = (u32(a) * RMAX + j) * K4;
   var s = 0.0;
-  for (var kk = lid.x; kk < K; kk += 64u) { s += la[base + kk] * x[r * K + kk]; }
+  ${norm ? "var ss = 0.0;" : ""}
+  for (var q = lid.x; q < K4; q += WG) {
+    let xv = x[r * K4 + q];
+    ${
+    norm
+      ? "ss += dot(xv, xv); s += dot(aAt(z, base + q), xv * normW[q]);"
+      : "s += dot(aAt(z, base + q), xv);"
+  }
+  }
   red[lid.x] = s;
+  ${norm ? "red2[lid.x] = ss;" : ""}
   workgroupBarrier();
-  for (var st = 32u; st > 0u; st >>= 1u) {
-    if (lid.x < st) { red[lid.x] += red[lid.x + st]; }
+  for (var st = WG / 2u; st > 0u; st >>= 1u) {
+    if (lid.x < st) {
+      red[lid.x] += red[lid.x + st];
+      ${norm ? "red2[lid.x] += red2[lid.x + st];" : ""}
+    }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { u[r * RMAX + j] = red[0]; }
+  if (lid.x == 0u) {
+    store(z, r * RMAX + j, red[0]${
+    norm ? ` * inverseSqrt(red2[0] / f32(K) + ${group.normEps})` : ""
+  });
+  }
 }`;
 }
+
+/**
+ * Invocations per workgroup of the cooperative LoRA down projection, each a vec4 per step: a
+ * launch has only rows x rank x modules workgroups (16-48 for one row at rank 16), so each needs
+ * many loads in flight.
+ */
+const LORA_DOWN_WORKGROUP = 256;
 
 /** WGSL for the embedding lookup of one chunk of the table; bindings 0 tokens, 1 w, 2 x, 3 params {rows, rowBase, rowCount}. */
 export function embedKernel(type: GgmlType, dim: number): string {

@@ -8,6 +8,7 @@ export { rmsnormKernel, rmsnormRef, type RmsNormSpec } from "./rmsnorm.ts";
 export { swigluKernel, swigluRef } from "./swiglu.ts";
 export {
   embedKernel,
+  type LoraDownGroup,
   loraDownKernel,
   MATMUL_ROW_BLOCK,
   matmulGroups,

@@ -39,7 +39,10 @@ export function loraDims(c: ModelConfig, m: LoraModule): { inF: number; outF: nu
   }
 }
 
-/** Fixed-capacity slots of adapters, all padded to one rank. */
+/**
+ * Fixed-capacity slots of adapters, all padded to one rank: at least the rank asked for, and a
+ * multiple of 4 (the matmul's LoRA epilogue reads u and B as vec4s).
+ */
 export class LoraPool {
   readonly rank: number;
   readonly capacity: number;
@@ -53,15 +56,15 @@ export class LoraPool {
   constructor(gpu: Gpu, config: ModelConfig, rank: number, capacity: number) {
     this.#gpu = gpu;
     this.#config = config;
-    this.rank = rank;
+    this.rank = Math.ceil(rank / 4) * 4;
     this.capacity = capacity;
     this.#scaleValues = new Float32Array(capacity);
     this.scales = gpu.storage(capacity * 4, "lora scales");
     for (let l = 0; l < config.layers; l++) {
       for (const m of LORA_MODULES) {
         const { inF, outF } = loraDims(config, m);
-        this.#a.set(`${l}.${m}`, gpu.storage(capacity * rank * inF * 4, `lora A ${l}.${m}`));
-        this.#b.set(`${l}.${m}`, gpu.storage(capacity * outF * rank * 4, `lora B ${l}.${m}`));
+        this.#a.set(`${l}.${m}`, gpu.storage(capacity * this.rank * inF * 4, `lora A ${l}.${m}`));
+        this.#b.set(`${l}.${m}`, gpu.storage(capacity * outF * this.rank * 4, `lora B ${l}.${m}`));
       }
     }
   }

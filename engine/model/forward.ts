@@ -350,9 +350,25 @@ export class ForwardPass {
       } else if (single && !this.#lora) {
         this.#qkv(p, L, rows, attnNorm);
       } else {
-        this.#lin(p, l, "q", L.q, xIn, a.q, rows, { ldy: qDim, bias: L.qBias, norm: attnNorm });
-        this.#lin(p, l, "k", L.k, xIn, a.k, rows, { ldy: kvDim, bias: L.kBias, norm: attnNorm });
-        this.#lin(p, l, "v", L.v, xIn, a.v, rows, { ldy: kvDim, bias: L.vBias, norm: attnNorm });
+        // With adapters: the three LoRA down projections of the same input in one launch.
+        const [lq, lk, lv] = this.#loraDownSteps(
+          p,
+          l,
+          ["q", "k", "v"],
+          xIn,
+          L.q.cols,
+          rows,
+          attnNorm,
+        );
+        const out = (ldy: number, bias: GPUBuffer | undefined, lora?: LoraDelta) => ({
+          ldy,
+          bias,
+          norm: attnNorm,
+          lora,
+        });
+        this.#matmul(p, "q proj", L.q, xIn, a.q, rows, out(qDim, L.qBias, lq));
+        this.#matmul(p, "k proj", L.k, xIn, a.k, rows, out(kvDim, L.kBias, lk));
+        this.#matmul(p, "v proj", L.v, xIn, a.v, rows, out(kvDim, L.vBias, lv));
       }
       this.#attention(p, l, L, shape);
       // The o and down projections add into the residual stream x; a split GEMM's reduce can
@@ -453,12 +469,11 @@ export class ForwardPass {
   }
 
   /**
-   * Whether a step of `rows` rows folds the RMSNorms into the projections after them: on GPUs,
-   * for steps the matmul takes (the GEMM reads x in tiles), when no adapter is resident (the
-   * LoRA down projection reads the normed x).
+   * Whether a step of `rows` rows folds the RMSNorms into the projections after them (and into
+   * their LoRA down projections): on GPUs, for steps the matmul takes (the GEMM reads x in tiles).
    */
   #foldsNorm(rows: number): boolean {
-    return this.limits.cooperativeMatmul && !this.#lora &&
+    return this.limits.cooperativeMatmul &&
       rows <= (this.limits.foldNormMaxRows ?? FOLD_NORM_MAX_ROWS) &&
       rows < (this.limits.gemmMinRows ?? GEMM_MIN_ROWS);
   }
@@ -576,8 +591,8 @@ export class ForwardPass {
     norm?: GPUBuffer,
   ): void {
     const a = this.#act, pool = this.#lora, f = this.#c.ffnSize;
-    const g = this.#loraDownStep(p, layer, "gate", a.xn, gate.cols, rows);
-    const u = this.#loraDownStep(p, layer, "up", a.xn, up.cols, rows);
+    const x = norm ? a.x : a.xn;
+    const [g, u] = this.#loraDownSteps(p, layer, ["gate", "up"], x, gate.cols, rows, norm);
     const lora = g && pool
       ? [g.u, g.b, this.buffers.rowAdapter, pool.scales]
       : [null, null, null, null];
@@ -648,24 +663,55 @@ export class ForwardPass {
   }
 
   /**
-   * Records `u = A x` for projection `m` when adapters are resident; returns `u` and the B
-   * matrices the projection's epilogue needs, or undefined without adapters.
+   * Records `u = A x` for the projections `ms` (one to three, reading the same x, with `norm`
+   * folded in when given) when adapters are resident; returns each one's `u` and the B matrices
+   * its epilogue needs (none without adapters). On GPUs the projections share one launch.
    */
-  #loraDownStep(
+  #loraDownSteps(
     p: Program,
     layer: number,
-    m: LoraModule,
+    ms: LoraModule[],
     x: GPUBuffer,
     k: number,
     rows: number,
-  ): { u: GPUBuffer; b: GPUBuffer } | undefined {
+    norm?: GPUBuffer,
+  ): (LoraDelta | undefined)[] {
     const pool = this.#lora;
-    if (!pool) return undefined;
-    const { a, b } = pool.buffers(layer, m);
-    const u = this.#loraU.get(m)!;
-    const bufs = [x, a, u, this.buffers.rowAdapter, prm(rows)];
-    p.add(this.#loraDown(k, pool.rank), `lora down ${m}`, this.#loraGrid(rows, pool.rank), bufs);
-    return { u, b };
+    if (!pool) return [];
+    const parts = ms.map((m) => ({ ...pool.buffers(layer, m), u: this.#loraU.get(m)! }));
+    const rowAdapter = this.buffers.rowAdapter;
+    if (!this.limits.cooperativeMatmul) { // never with a folded norm (see #foldsNorm)
+      parts.forEach(({ a, u }, i) => {
+        p.add(this.#loraDown(k, pool.rank), `lora down ${ms[i]}`, this.#loraGrid(rows, pool.rank), [
+          x,
+          a,
+          u,
+          rowAdapter,
+          prm(rows),
+        ]);
+      });
+    } else {
+      const group = { modules: ms.length, normEps: norm ? this.#c.rmsEps : undefined };
+      const code = loraDownKernel(k, pool.rank, true, group);
+      p.add(
+        code,
+        `lora down ${ms.join("+")}`,
+        [rows, pool.rank, ms.length],
+        bySlot({
+          0: x,
+          1: parts[0].a,
+          2: parts[0].u,
+          3: rowAdapter,
+          4: prm(rows),
+          5: parts[1]?.a ?? null,
+          6: parts[1]?.u ?? null,
+          7: parts[2]?.a ?? null,
+          8: parts[2]?.u ?? null,
+          9: norm ?? null,
+        }),
+      );
+    }
+    return parts.map(({ u, b }) => ({ u, b }));
   }
 
   /** A projection with its LoRA delta (when adapters are resident) and optional bias. */
@@ -679,7 +725,7 @@ export class ForwardPass {
     rows: number,
     o: Omit<MatmulOutput, "lora">,
   ): boolean {
-    const lora = this.#loraDownStep(p, layer, m, x, W.cols, rows);
+    const [lora] = this.#loraDownSteps(p, layer, [m], x, W.cols, rows, o.norm);
     return this.#matmul(p, `${m} proj`, W, x, y, rows, { ...o, lora });
   }
 
@@ -971,14 +1017,20 @@ interface MatmulOutput {
   yOff?: number;
   accumulate?: boolean;
   bias?: GPUBuffer;
-  lora?: { u: GPUBuffer; b: GPUBuffer };
-  /** An RMSNorm weight to fold into the input (the matmul only; see `#foldsNorm`). */
+  lora?: LoraDelta;
+  /** An RMSNorm weight to fold into the input (see `#foldsNorm`). */
   norm?: GPUBuffer;
   /**
    * An RMSNorm weight to apply to the finished output rows, into `xn`, where the launch has
    * a K-split reduce that covers whole rows (see gemmReduceNormKernel).
    */
   normAfter?: GPUBuffer;
+}
+
+/** What a projection's LoRA epilogue reads: `u = A x` per row, and the adapters' B matrices. */
+interface LoraDelta {
+  u: GPUBuffer;
+  b: GPUBuffer;
 }
 
 /** Whether each row of a step of `shape` is the only row of its sequence in the step. */

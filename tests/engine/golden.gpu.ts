@@ -160,6 +160,35 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
   }
 });
 
+Deno.test("golden: with an adapter resident, the RMSNorms fold into the LoRA down projections too (q, k and v's in one launch, gate and up's in another) and match PEFT", async () => {
+  // No GEMM and folding up to 64 rows: the prompts' prefills take the folded matmuls as well.
+  const m = await cooperativeModel({ foldNormMaxRows: 64, gemmMinRows: 65 });
+  try {
+    await m.loadAdapter("lists", `${FIXTURE_DIR}/adapters/lists`);
+    const { labels } = await m.timeSteps(1, 0);
+    assert.ok(
+      labels.includes("lora down q+k+v") && labels.includes("lora down gate+up"),
+      labels.join(),
+    );
+    assert.ok(!labels.includes("attn norm") && !labels.includes("ffn norm"), labels.join());
+    for (const c of cases.filter((c) => c.adapter === "lists")) {
+      const logits = await m.lastLogits(c.prompt_ids, c.adapter);
+      c.top5_ids.forEach((id, i) => {
+        assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
+      });
+    }
+    const c = cases.find((c) => c.adapter === "lists")!;
+    const r = await m.generate({
+      promptIds: c.prompt_ids,
+      adapter: c.adapter,
+      maxTokens: c.greedy_ids.length,
+    }).result;
+    assert.deepEqual(r.ids, c.greedy_ids);
+  } finally {
+    m.close();
+  }
+});
+
 Deno.test("golden: the GPU schedule with no adapter resident and the GEMM for prompts (Q, K and V as one GEMM; split reduces that write the next norm) matches", async () => {
   const m = await cooperativeModel({ gemmMinRows: 3 });
   try {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   dequantizeRow,
   GgmlType,
+  loraDownKernel,
   matmulGroups,
   matmulKernel,
   matmulLanes,
@@ -298,3 +299,62 @@ for (const [cooperative, norm, types] of QKV_CASES) {
     }
   });
 }
+
+// The LoRA down projections of one input in one launch (q, k and v; gate and up), with the
+// input's RMSNorm folded in: each module's u equals A . RMSNorm(x) of its own A, and rows
+// without an adapter get zeros.
+for (const [modules, norm] of [[3, true], [2, false], [1, true]] as const) {
+  Deno.test(`lora down: ${modules} modules in one launch${norm ? ", RMSNorm folded" : ""} equal the CPU reference`, async () => {
+    const k = 96, rank = 8, slots = 2, rows = 3, eps = 1e-6;
+    const rowAdapter = new Int32Array([1, -1, 0]);
+    const raw = uniformValues(rows * k, 40), normW = uniformValues(k, 41);
+    const x = norm ? rmsNormRows(raw, normW, k, eps) : raw;
+    const as = Array.from({ length: modules }, (_, i) => uniformValues(slots * rank * k, 50 + i));
+    const us = as.map((_, i) => gpu.storage(rows * rank * 4, `u${i}`));
+    const p = new Program(gpu);
+    p.add(
+      loraDownKernel(k, rank, true, { modules, normEps: norm ? eps : undefined }),
+      "lora down",
+      [rows, rank, modules],
+      [
+        gpu.storage(raw.byteLength, "x", raw),
+        gpu.storage(as[0].byteLength, "a0", as[0]),
+        us[0],
+        gpu.storage(rowAdapter.byteLength, "slots", rowAdapter),
+        { params: new Uint32Array([rows, 0, 0, 0]) },
+        ...[1, 2].flatMap((i) =>
+          i < modules ? [gpu.storage(as[i].byteLength, `a${i}`, as[i]), us[i]] : [null, null]
+        ),
+        norm ? gpu.storage(normW.byteLength, "norm", normW) : null,
+      ],
+    );
+    const enc = gpu.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    p.encode(pass);
+    pass.end();
+    gpu.device.queue.submit([enc.finish()]);
+    for (let m = 0; m < modules; m++) {
+      const got = new Float32Array(await gpu.read(us[m], rows * rank * 4));
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < rank; j++) {
+          let want = 0;
+          const slot = rowAdapter[r];
+          if (slot >= 0) {
+            for (let i = 0; i < k; i++) want += as[m][(slot * rank + j) * k + i] * x[r * k + i];
+          }
+          const g = got[r * rank + j];
+          assert.ok(
+            Math.abs(g - want) <= 1e-4 * (1 + Math.abs(want)),
+            `${m} ${r} ${j}: ${g} vs ${want}`,
+          );
+        }
+      }
+    }
+  });
+}
+
+Deno.test("lora down: several modules or a folded norm need the cooperative schedule", () => {
+  assert.throws(() => loraDownKernel(64, 8, false, { modules: 2 }), /cooperative schedule/);
+  assert.throws(() => loraDownKernel(64, 8, false, { normEps: 1e-6 }), /cooperative schedule/);
+  assert.throws(() => loraDownKernel(64, 8, true, { modules: 4 }), /4 modules in one launch/);
+});
