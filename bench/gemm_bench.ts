@@ -21,7 +21,7 @@ import {
   toGpuLayout,
 } from "../kernels/mod.ts";
 import { acquireGpu } from "../engine/mod.ts";
-import { randomTensor } from "./random_model.ts";
+import { randomFloats, randomTensor } from "./random_model.ts";
 import { encodeLaunches, type Launch, launch as makeLaunch, timeLaunches } from "./gpu_timing.ts";
 
 interface Shape {
@@ -60,14 +60,6 @@ const GEMMS: { label: string; tileRows: number }[] = [
 const gpu = await acquireGpu();
 const dev = gpu.device;
 if (!gpu.info.hasTimestamps) throw new Error("gemm_bench needs timestamp-query");
-
-function randomX(n: number): Float32Array {
-  let s = 12345;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
-}
 
 interface Variant {
   label: string;
@@ -181,7 +173,7 @@ for (const s of SHAPES) {
   };
   const w = upload(s.type, randomTensor(s.type, s.n, s.k, 1));
   const w2 = s.upType !== undefined ? upload(s.upType, randomTensor(s.upType, s.n, s.k, 2)) : w;
-  const x = randomX(Math.max(...ROWS) * s.k);
+  const x = randomFloats(Math.max(...ROWS) * s.k);
   const xb = gpu.storage(x.byteLength, "x", x);
   for (const rows of ROWS) {
     const vs = variants(s, rows, [xb, w, w2], partials);

@@ -22,7 +22,7 @@ import {
   toGpuLayout,
 } from "../kernels/mod.ts";
 import { acquireGpu } from "../engine/mod.ts";
-import { randomTensor } from "./random_model.ts";
+import { randomFloats, randomTensor } from "./random_model.ts";
 import { encodeLaunches, type Launch, launch, timeLaunches } from "./gpu_timing.ts";
 
 interface Shape {
@@ -83,14 +83,6 @@ const gpu = await acquireGpu();
 const dev = gpu.device;
 if (!gpu.info.hasTimestamps) throw new Error("matmul_bench needs timestamp-query");
 
-function randomX(n: number): Float32Array {
-  let s = 12345;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
-}
-
 /** `copies` back-to-back copies of a weight's GPU rows, each `stride` bytes apart. */
 function uploadCopies(type: GgmlType, s: Shape, seed: number, copies: number, stride: number) {
   const rows = toGpuLayout(type, s.k, s.n, randomTensor(type, s.n, s.k, seed));
@@ -134,10 +126,10 @@ for (const s of SHAPES) {
   const w = uploadCopies(s.type, s, 1, copies, stride);
   const w2 = s.upType !== undefined ? uploadCopies(s.upType, s, 2, copies, stride) : undefined;
   for (const rows of ROWS) {
-    const x = randomX(rows * s.k);
+    const x = randomFloats(rows * s.k);
     const xb = gpu.storage(x.byteLength, "x", x);
     const params = gpu.uniform(new Uint32Array([rows, s.n, 0, s.n, 0, +!!s.accumulate, 0, 0]));
-    const normW = gpu.storage(s.k * 4, "norm", randomX(s.k));
+    const normW = gpu.storage(s.k * 4, "norm", randomFloats(s.k));
     const scheds = schedules(s);
     const ys: GPUBuffer[] = [];
     const variants: Launch[][] = scheds.map((sc) => {

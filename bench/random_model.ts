@@ -171,3 +171,12 @@ export async function writeRandomModel(
   vec("output_norm.weight", h, 1);
   return await writeGgufFile(path, meta, tensors);
 }
+
+/** `n` floats in [-0.5, 0.5) from a fixed LCG (activations for kernel benchmarks). */
+export function randomFloats(n: number, seed = 12345): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  });
+}
