@@ -17,7 +17,7 @@ import {
   gpuRowBytes,
   matmulGroups,
   matmulKernel,
-  matmulLanes,
+  matmulSchedule,
   type MatmulSpec,
   toGpuLayout,
 } from "../kernels/mod.ts";
@@ -99,14 +99,33 @@ interface Schedule {
   workgroup?: number;
 }
 
-function schedules(s: Shape): Schedule[] {
-  const out: Schedule[] = [{ label: "plan" }];
+/** The kernel spec of shape `s` at `rows` rows, as the engine sets it up, with schedule `sc`. */
+function specFor(s: Shape, rows: number, sc: Omit<Schedule, "label">): MatmulSpec {
+  return {
+    type: s.type,
+    upType: s.upType,
+    k: s.k,
+    n: s.n,
+    bias: false,
+    loraRank: 0,
+    cooperative: true,
+    rowBlock: rows >= 8 ? 8 : rows >= 4 ? 4 : rows >= 2 ? 2 : 1,
+    lanes: sc.lanes,
+    unroll: sc.unroll,
+    workgroup: sc.workgroup,
+    normEps: s.norm ? 1e-6 : undefined,
+  };
+}
+
+/** The engine's plan first (labelled with what it chose), then, with `--sweep`, the others. */
+function schedules(s: Shape, rows: number): Schedule[] {
+  const plan = matmulSchedule(specFor(s, rows, {}));
+  const out: Schedule[] = [{ label: `plan ${plan.lanes}x${plan.unroll}/${plan.workgroup}` }];
   if (!args.sweep) return out;
-  const types = s.upType === undefined ? [s.type] : [s.type, s.upType];
-  const chunked = matmulLanes(s.k, s.n, types) === 2 && s.n >= 32768;
   for (const lanes of SWEEP_LANES) {
     if (lanes * 4 > 2 * s.k) continue;
-    for (const unroll of chunked ? [1] : SWEEP_UNROLL) {
+    // The chunk walk has no unroll.
+    for (const unroll of plan.walk === "chunk" ? [1] : SWEEP_UNROLL) {
       for (const workgroup of SWEEP_WORKGROUPS.filter((w) => w >= lanes)) {
         out.push({ label: `${lanes}x${unroll}/${workgroup}`, lanes, unroll, workgroup });
       }
@@ -130,23 +149,10 @@ for (const s of SHAPES) {
     const xb = gpu.storage(x.byteLength, "x", x);
     const params = gpu.uniform(new Uint32Array([rows, s.n, 0, s.n, 0, +!!s.accumulate, 0, 0]));
     const normW = gpu.storage(s.k * 4, "norm", randomFloats(s.k));
-    const scheds = schedules(s);
+    const scheds = schedules(s, rows);
     const ys: GPUBuffer[] = [];
     const variants: Launch[][] = scheds.map((sc) => {
-      const spec: MatmulSpec = {
-        type: s.type,
-        upType: s.upType,
-        k: s.k,
-        n: s.n,
-        bias: false,
-        loraRank: 0,
-        cooperative: true,
-        rowBlock: rows >= 8 ? 8 : rows >= 4 ? 4 : rows >= 2 ? 2 : 1,
-        lanes: sc.lanes,
-        unroll: sc.unroll,
-        workgroup: sc.workgroup,
-        normEps: s.norm ? 1e-6 : undefined,
-      };
+      const spec = specFor(s, rows, sc);
       const groups = matmulGroups(s.n, spec);
       const grid = groups <= 65535 ? [groups, 1] : [65535, Math.ceil(groups / 65535)];
       const y = gpu.storage(rows * s.n * 4, "y");
@@ -191,12 +197,11 @@ for (const s of SHAPES) {
     const gbs = (t: number) => (bytes / t / 1e3).toFixed(0);
     const ranked = scheds.map((sc, i) => ({ label: sc.label, us: us[i] }))
       .sort((a, b) => a.us - b.us);
-    const planLanes = matmulLanes(s.k, s.n, types);
     console.log(
       [
         s.name.padEnd(18),
         `${rows} row${rows > 1 ? "s" : ""}`.padEnd(7),
-        `plan (${planLanes} lanes) ${us[0].toFixed(1)} us (${gbs(us[0])} GB/s)`.padEnd(38),
+        `${scheds[0].label} ${us[0].toFixed(1)} us (${gbs(us[0])} GB/s)`.padEnd(38),
         args.sweep
           ? `fastest ${ranked.slice(0, 4).map((r) => `${r.label} ${r.us.toFixed(1)}`).join(", ")}` +
             ` (${gbs(ranked[0].us)} GB/s; diff ${diff.toExponential(1)})`
@@ -207,7 +212,7 @@ for (const s of SHAPES) {
       shape: s.name,
       rows,
       bytes,
-      planLanes,
+      plan: scheds[0].label,
       us: Object.fromEntries(scheds.map((sc, i) => [sc.label, us[i]])),
       diff,
     });

@@ -46,7 +46,7 @@ export const MATMUL_ROW_BLOCK = 8;
  * - `wide`: eight 16-bit values, one 16-byte load (`raw8`), for F16 and BF16 weights;
  * - `chunk`: a 32-value chunk (`load32`), for launches of 32,768+ outputs in other encodings.
  */
-type Walk = "quad" | "wide" | "chunk";
+export type Walk = "quad" | "wide" | "chunk";
 
 /** Values a lane covers per step of each walk. */
 const WALK_VALUES: Record<Walk, number> = { quad: 4, wide: 8, chunk: 32 };
@@ -133,7 +133,7 @@ function matmulWorkgroup(lanes: number): number {
 }
 
 /** A cooperative launch's schedule, resolved from its shape and the spec's overrides. */
-interface Schedule {
+export interface MatmulSchedule {
   walk: Walk;
   lanes: number;
   unroll: number;
@@ -146,7 +146,7 @@ function scheduleOf(
   types: readonly GgmlType[],
   rowBlock: number,
   o: ScheduleOverrides,
-): Schedule {
+): MatmulSchedule {
   const lanes = o.lanes ?? matmulLanes(k, n, types);
   const workgroup = o.workgroup ?? matmulWorkgroup(lanes);
   if (!(lanes >= 1 && lanes <= 256 && (lanes & (lanes - 1)) === 0)) {
@@ -160,10 +160,15 @@ function scheduleOf(
   return { walk: walkOf(k, n, types), lanes, unroll: o.unroll ?? unrollFor(rowBlock), workgroup };
 }
 
+/** The cooperative schedule `matmulKernel(spec)` runs (what the plan chose, or the overrides). */
+export function matmulSchedule(spec: MatmulSpec): MatmulSchedule {
+  return scheduleOf(spec.k, spec.n, matmulTypes(spec), spec.rowBlock ?? MATMUL_ROW_BLOCK, spec);
+}
+
 /** Workgroups to dispatch the kernel of `spec` for `nCount` of the weight's outputs. */
 export function matmulGroups(nCount: number, spec: MatmulSpec): number {
   if (!spec.cooperative) return Math.ceil(nCount / 64);
-  const s = scheduleOf(spec.k, spec.n, matmulTypes(spec), spec.rowBlock ?? MATMUL_ROW_BLOCK, spec);
+  const s = matmulSchedule(spec);
   return Math.ceil(nCount / (s.workgroup / s.lanes));
 }
 
@@ -187,7 +192,7 @@ export function matmulTypes(spec: Pick<MatmulInterfaceSpec, "type" | "upType">):
  * `matmulGroups(nCount, spec)` workgroups (2-D when over 65535).
  */
 export function matmulKernel(spec: MatmulSpec): string {
-  const { k, n } = spec;
+  const { k } = spec;
   const rb = spec.rowBlock ?? MATMUL_ROW_BLOCK;
   if (![1, 2, 4, 8].includes(rb)) {
     throw new RangeError(`matmul: row block ${rb} is not 1, 2, 4 or 8`);
@@ -200,7 +205,7 @@ const WG = ${wg}u;
 const RB = ${rb}u;
 `;
   if (!spec.cooperative) return header(64) + perThreadMain(dual, false, norm);
-  const s = scheduleOf(k, n, matmulTypes(spec), rb, spec);
+  const s = matmulSchedule(spec);
   return header(s.workgroup) + cooperativeMain(dual, s, s.workgroup * rb, false, norm, k);
 }
 
@@ -265,7 +270,7 @@ ${
       : ""
   }
 ${wgslWeightDecoder(type, "w", k)}
-${dual ? dualDeclarations(spec.upType!, k, loraRank) : ""}
+${dual ? dualDeclarations(spec.upType!, k, lora) : ""}
 ${normDeclarations(spec.normEps)}
 
 // Adds bias and LoRA delta to the dot product of row r, output n, and stores it.
@@ -280,7 +285,7 @@ fn finishValue(r: u32, n: u32, dotValue: f32) -> f32 {
     lora
       ? `let a = rowAdapter[r];
   if (a >= 0) {
-    ${loraSum(loraRank, "lb", "u")}
+    ${loraSum("lb", "u")}
     v += lscale[a] * s;
   }`
       : ""
@@ -294,17 +299,14 @@ fn finishValue(r: u32, n: u32, dotValue: f32) -> f32 {
 }
 
 /** WGSL declaring `s`, the dot product of row r's u with output col's B row (for adapter a). */
-function loraSum(rank: number, lb: string, u: string): string {
+function loraSum(lb: string, u: string): string {
   return `var s = 0.0;
-    let bBase = (u32(a) * NTOT + col) * ${rank / 4}u;
-    for (var i = 0u; i < ${rank / 4}u; i++) { s += dot(${lb}[bBase + i], ${u}[r * ${
-    rank / 4
-  }u + i]); }`;
+    let bBase = (u32(a) * NTOT + col) * (RMAX / 4u);
+    for (var i = 0u; i < RMAX / 4u; i++) { s += dot(${lb}[bBase + i], ${u}[r * (RMAX / 4u) + i]); }`;
 }
 
 /** Bindings, decoder and epilogue of the gated FFN mode. */
-function dualDeclarations(upType: GgmlType, k: number, loraRank: number): string {
-  const lora = loraRank > 0;
+function dualDeclarations(upType: GgmlType, k: number, lora: boolean): string {
   return /* wgsl */ `
 const ROW_BYTES2 = ${gpuRowBytes(upType, k)}u;
 @group(0) @binding(9) var<storage, read> w2: ${WEIGHT_ARRAY};
@@ -322,10 +324,10 @@ fn loraDelta(r: u32, col: u32, second: bool) -> f32 {
       ? `let a = rowAdapter[r];
   if (a < 0) { return 0.0; }
   if (second) {
-    ${loraSum(loraRank, "lb2", "u2")}
+    ${loraSum("lb2", "u2")}
     return lscale[a] * s;
   }
-  ${loraSum(loraRank, "lb", "u")}
+  ${loraSum("lb", "u")}
   return lscale[a] * s;`
       : "return 0.0;"
   }
@@ -349,23 +351,44 @@ function normDeclarations(eps: number | undefined): string {
 fn rowScale(ss: f32) -> f32 { return inverseSqrt(ss / f32(K) + ${eps}); }`;
 }
 
+/** One quad of weights a row step uses: its K offset and its values (and the up weight's). */
+interface StepQuad {
+  kk: string;
+  wv: string;
+  wv2: string;
+}
+
 /**
- * The inner step over rows r0 .. r0 + RB at K offset kk: loads each row's x quad (folding in the
- * norm weight and summing squares into ss[j] with `norm`), accumulates `dot(xv, wv)` (and wv2).
+ * The inner step over rows r0 .. r0 + RB: for each of `quads` (by default the one at K offset kk
+ * with weights wv and wv2), loads each row's x quad (folding in the norm weight and summing squares
+ * into ss[j] with `norm`) and accumulates `dot(xv, wv)` (and wv2), all quads in one pass over the
+ * rows.
  */
-function rowStep(dual: boolean, norm: boolean): string {
+function rowStep(
+  dual: boolean,
+  norm: boolean,
+  quads: StepQuad[] = [{ kk: "kk", wv: "wv", wv2: "wv2" }],
+): string {
+  const each = (f: (q: StepQuad, i: number) => string, sep: string) => quads.map(f).join(sep);
+  // Weights (decoded once, outside the loop over rows) and norm weights of each quad.
   return /* wgsl */ `
-        ${norm ? "let nw = normW[kk / 4u];" : ""}
+        ${each((q, i) => `let w${i} = ${q.wv};${dual ? ` let u${i} = ${q.wv2};` : ""}`, " ")}
+        ${norm ? each((q, i) => `let nw${i} = normW[(${q.kk}) / 4u];`, " ") : ""}
         for (var j = 0u; j < RB; j++) {
           let r = r0 + j;
           if (r < p.rows) {
             ${
-    norm
-      ? "let xr = x[(r * K + kk) / 4u]; ss[j] += dot(xr, xr); let xv = xr * nw;"
-      : "let xv = x[(r * K + kk) / 4u];"
+    each(
+      (q, i) =>
+        norm
+          ? `let xr${i} = x[(r * K + ${q.kk}) / 4u]; let xv${i} = xr${i} * nw${i};`
+          : `let xv${i} = x[(r * K + ${q.kk}) / 4u];`,
+      "\n            ",
+    )
   }
-            acc[j] += dot(xv, wv);
-            ${dual ? "acc2[j] += dot(xv, wv2);" : ""}
+            ${norm ? `ss[j] += ${each((_, i) => `dot(xr${i}, xr${i})`, " + ")};` : ""}
+            acc[j] += ${each((_, i) => `dot(xv${i}, w${i})`, " + ")};
+            ${dual ? `acc2[j] += ${each((_, i) => `dot(xv${i}, u${i})`, " + ")};` : ""}
           }
         }`;
 }
@@ -412,76 +435,46 @@ function unrollFor(rowBlock: number): number {
 }
 
 /**
- * `unroll` quads of the cooperative loop at k0, k0 + LANES * 4, ...: every weight load first,
- * then the row steps. `exact`: K is a multiple of the loop's stride, so no quad runs past K.
+ * `unroll` steps of the cooperative loop at k0, k0 + LANES * step, ...: every step's weight loads
+ * first, then the row steps. A `quad` step loads four values with `load4`; a `wide` step loads a
+ * raw 16-byte word of eight 16-bit values (`raw8`) and decodes it when used, as two quads.
+ * `exact`: K is a multiple of the loop's stride, so no step runs past K. `byIndex`: the fused QKV
+ * kernel, whose wide decoders take the output index.
  */
-function unrolledSteps(dual: boolean, norm: boolean, unroll: number, exact: boolean): string {
-  const quads = Array.from({ length: unroll }, (_, u) => u);
-  const inK = (u: number) => (exact || u === 0 ? "true" : `k0 + ${u}u * LANES * 4u < K`);
-  const loads = quads.map((u) => `
-        let kk${u} = k0 + ${u}u * LANES * 4u;
-        var wv${u} = vec4<f32>();
-        ${dual ? `var wu${u} = vec4<f32>();` : ""}
-        if (${inK(u)}) {
-          wv${u} = load4_w(rowByte, kk${u});
-          ${dual ? `wu${u} = load4_w2(rowByte2, kk${u});` : ""}
-        }`);
-  const steps = quads.map((u) => `
-        if (${inK(u)}) {
-          let kk = kk${u};
-          let wv = wv${u};
-          ${dual ? `let wv2 = wu${u};` : ""}
-          ${rowStep(dual, norm)}
-        }`);
-  return loads.join("") + steps.join("");
-}
-
-/**
- * `unroll` steps of the wide loop (8 values of 16 bits per lane per step) at k0, k0 + LANES * 8,
- * ...: every raw 16-byte load first, then the decoding and the row steps. `byIndex`: the fused QKV
- * kernel, whose decoders take the output index. `exact` as `unrolledSteps`.
- */
-function wideSteps(
+function unrolledSteps(
+  walk: "quad" | "wide",
   dual: boolean,
   norm: boolean,
   unroll: number,
   exact: boolean,
   byIndex: boolean,
 ): string {
-  const steps = Array.from({ length: unroll }, (_, u) => u);
-  const inK = (u: number) => (exact || u === 0 ? "true" : `k0 + ${u}u * LANES * 8u < K`);
-  const lo = (v: string, b: string) => byIndex ? `lo8_${b}(${v}, n)` : `lo8_${b}(${v})`;
-  const hi = (v: string, b: string) => byIndex ? `hi8_${b}(${v}, n)` : `hi8_${b}(${v})`;
+  const values = WALK_VALUES[walk], steps = Array.from({ length: unroll }, (_, u) => u);
+  const inK = (u: number) => (exact || u === 0 ? "true" : `k0 + ${u}u * LANES * ${values}u < K`);
+  const [word, load, w2] = walk === "wide"
+    ? ["vec4<u32>", "raw8", "raw8_w2"]
+    : ["vec4<f32>", "load4", "load4_w2"];
   const loads = steps.map((u) => `
-        let kk${u} = k0 + ${u}u * LANES * 8u;
-        var wr${u} = vec4<u32>();
-        ${dual ? `var ur${u} = vec4<u32>();` : ""}
+        let kk${u} = k0 + ${u}u * LANES * ${values}u;
+        var wv${u} = ${word}();
+        ${dual ? `var wu${u} = ${word}();` : ""}
         if (${inK(u)}) {
-          wr${u} = raw8_w(rowByte, kk${u});
-          ${dual ? `ur${u} = raw8_w2(rowByte2, kk${u});` : ""}
+          wv${u} = ${load}_w(rowByte, kk${u});
+          ${dual ? `wu${u} = ${w2}(rowByte2, kk${u});` : ""}
         }`);
+  const decode = (half: "lo8" | "hi8", v: string, b: string) =>
+    byIndex ? `${half}_${b}(${v}, n)` : `${half}_${b}(${v})`;
+  // A wide step decodes its word into two quads and walks the rows once for both.
+  const quads = (u: number): StepQuad[] =>
+    walk === "wide"
+      ? (["lo8", "hi8"] as const).map((half, i) => ({
+        kk: i === 0 ? `kk${u}` : `kk${u} + 4u`,
+        wv: decode(half, `wv${u}`, "w"),
+        wv2: decode(half, `wu${u}`, "w2"),
+      }))
+      : [{ kk: `kk${u}`, wv: `wv${u}`, wv2: `wu${u}` }];
   const uses = steps.map((u) => `
-        if (${inK(u)}) {
-          let kk = kk${u};
-          let wa = ${lo(`wr${u}`, "w")};
-          let wb = ${hi(`wr${u}`, "w")};
-          ${dual ? `let ua = ${lo(`ur${u}`, "w2")}; let ub = ${hi(`ur${u}`, "w2")};` : ""}
-          ${norm ? "let na = normW[kk / 4u]; let nb = normW[kk / 4u + 1u];" : ""}
-          for (var j = 0u; j < RB; j++) {
-            let r = r0 + j;
-            if (r < p.rows) {
-              let xi = (r * K + kk) / 4u;
-              ${
-    norm
-      ? `let xa0 = x[xi]; let xb0 = x[xi + 1u];
-              ss[j] += dot(xa0, xa0) + dot(xb0, xb0);
-              let xa = xa0 * na; let xb = xb0 * nb;`
-      : "let xa = x[xi]; let xb = x[xi + 1u];"
-  }
-              acc[j] += dot(xa, wa) + dot(xb, wb);
-              ${dual ? "acc2[j] += dot(xa, ua) + dot(xb, ub);" : ""}
-            }
-          }
+        if (${inK(u)}) {${rowStep(dual, norm, quads(u))}
         }`);
   return loads.join("") + uses.join("");
 }
@@ -531,9 +524,7 @@ function laneLoop(
   if (walk === "chunk") return chunkSteps(dual, norm);
   const stride = lanes * WALK_VALUES[walk] * unroll;
   const exact = k % stride === 0;
-  const steps = walk === "wide"
-    ? wideSteps(dual, norm, unroll, exact, byIndex)
-    : unrolledSteps(dual, norm, unroll, exact);
+  const steps = unrolledSteps(walk, dual, norm, unroll, exact, byIndex);
   return `
       for (var k0 = lane * ${WALK_VALUES[walk]}u; k0 < K; k0 += ${stride}u) {
         ${steps}
@@ -543,7 +534,7 @@ function laneLoop(
 /** `red`: reduction slots, the workgroup size times the row block. */
 function cooperativeMain(
   dual: boolean,
-  schedule: Schedule,
+  schedule: MatmulSchedule,
   red: number,
   byIndex: boolean,
   norm: boolean,
@@ -745,9 +736,10 @@ export interface LoraDownGroup {
  * 4 params {rows} (and with a `group`, 5-9). Per-thread (software adapters): one workgroup per
  * row, an invocation per j, dispatch `rows`; one module, no norm. Cooperative (GPUs): 256 lanes
  * share each (row, j, module) dot product a vec4 at a time, dispatch `[rows, rank, modules]`
- * (K a multiple of 4); a serial loop over K per invocation left LoRA batches latency-bound there. A decode step with adapters runs a down
- * projection before each projection, so one launch for q, k and v (and one for gate and up), with
- * the norm folded in, saves launches in a latency-bound chain.
+ * (K a multiple of 4); a serial loop over K per invocation left LoRA batches latency-bound there.
+ * A decode step with adapters runs a down projection before each projection, so one launch for q,
+ * k and v (and one for gate and up), with the norm folded in, saves launches in a latency-bound
+ * chain.
  */
 export function loraDownKernel(
   k: number,
@@ -764,12 +756,15 @@ export function loraDownKernel(
       "lora down: modules in one launch and a folded norm need the cooperative schedule",
     );
   }
+  // The cooperative kernel reads x, A and the norm weight as vec4s (K is a multiple of 4).
+  const elem = cooperative ? "vec4<f32>" : "f32";
+  if (cooperative && k % 4 !== 0) throw new RangeError(`lora down: K=${k} is not a multiple of 4`);
   const header = /* wgsl */ `
 const K = ${k}u;
 const RMAX = ${rank}u;
 struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> la: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<${elem}>;
+@group(0) @binding(1) var<storage, read> la: array<${elem}>;
 @group(0) @binding(2) var<storage, read_write> u: array<f32>;
 @group(0) @binding(3) var<storage, read> rowAdapter: array<i32>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -792,7 +787,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 }`;
   }
   // Module z's A and u (z is the same for the whole workgroup, so the branches do not diverge).
-  // The cooperative kernel reads x, A and the norm weight as vec4s (K is a multiple of 4).
   const extra = [
     "@group(0) @binding(5) var<storage, read> la1: array<vec4<f32>>;\n@group(0) @binding(6) var<storage, read_write> u1: array<f32>;",
     "@group(0) @binding(7) var<storage, read> la2: array<vec4<f32>>;\n@group(0) @binding(8) var<storage, read_write> u2: array<f32>;",
@@ -801,13 +795,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   const pick = (f: (a: string, u: string) => string) =>
     names.map(([a, u], z) => z === modules - 1 ? f(a, u) : `if (z == ${z}u) { ${f(a, u)} }`)
       .join(" ");
-  if (k % 4 !== 0) throw new RangeError(`lora down: K=${k} is not a multiple of 4`);
-  return header.replace(
-    "var<storage, read> x: array<f32>",
-    "var<storage, read> x: array<vec4<f32>>",
-  )
-    .replace("var<storage, read> la: array<f32>", "var<storage, read> la: array<vec4<f32>>") +
-    extra + /* wgsl */ `
+  return header + extra + /* wgsl */ `
 ${norm ? "@group(0) @binding(9) var<storage, read> normW: array<vec4<f32>>;" : ""}
 const K4 = K / 4u;
 const WG = ${LORA_DOWN_WORKGROUP}u;

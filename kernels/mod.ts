@@ -14,6 +14,8 @@ export {
   matmulGroups,
   matmulKernel,
   matmulLanes,
+  type MatmulSchedule,
+  matmulSchedule,
   type MatmulSpec,
   qkvMatmulGroups,
   qkvMatmulKernel,

@@ -11,6 +11,7 @@ import {
   matmulGroups,
   matmulKernel,
   matmulLanes,
+  matmulSchedule,
   type MatmulSpec,
   qkvMatmulGroups,
   qkvMatmulKernel,
@@ -172,6 +173,35 @@ Deno.test("matmul lanes: F16 and BF16 rows walk 16-byte words, so half the lanes
   assert.equal(matmulLanes(2048, 151936, [GgmlType.F16]), 16); // not chunked
   assert.equal(matmulLanes(100, 128, [GgmlType.F16]), 16); // 100 is not whole words: vec4s
   assert.equal(matmulLanes(2048, 11008, [GgmlType.F16, GgmlType.Q8_0]), 16); // vec4s
+});
+
+Deno.test("matmul schedule: one-row launches take one step at a time, row blocks two", () => {
+  const spec = (type: GgmlType, k: number, n: number, rowBlock: number): MatmulSpec => ({
+    type,
+    k,
+    n,
+    bias: false,
+    loraRank: 0,
+    cooperative: true,
+    rowBlock,
+  });
+  assert.deepEqual(matmulSchedule(spec(GgmlType.F16, 11008, 2048, 1)), {
+    walk: "wide",
+    lanes: 128,
+    unroll: 1,
+    workgroup: 256,
+  });
+  assert.deepEqual(matmulSchedule(spec(GgmlType.Q6_K, 4864, 896, 8)), {
+    walk: "quad",
+    lanes: 256,
+    unroll: 2,
+    workgroup: 256,
+  });
+  assert.equal(matmulSchedule(spec(GgmlType.Q8_0, 896, 151936, 1)).walk, "chunk");
+  // A bench's overrides win, and a workgroup that cannot hold whole outputs is refused.
+  const over = { ...spec(GgmlType.F16, 2048, 2048, 1), lanes: 8, unroll: 3, workgroup: 128 };
+  assert.deepEqual(matmulSchedule(over), { walk: "wide", lanes: 8, unroll: 3, workgroup: 128 });
+  assert.throws(() => matmulSchedule({ ...over, workgroup: 100 }), /not a multiple of 8 lanes/);
 });
 
 // F16 and BF16 rows of a multiple of 8 values walk 16-byte words (`raw8`): whole strides and a
