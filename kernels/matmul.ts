@@ -18,6 +18,8 @@ import { gpuRowBytes } from "./weight_layout.ts";
  * `matmulWorkgroup`), which a spec may set instead (bench sweeps do).
  */
 export interface ScheduleOverrides {
+  /** How a lane walks its part of a row (`chunk` needs K a multiple of 32, `wide` F16/BF16). */
+  walk?: Walk;
   /** Lanes per output, a power of two up to 256. */
   lanes?: number;
   /** Row steps a lane loads before using them. */
@@ -73,7 +75,11 @@ function walkOf(k: number, n: number, types: readonly GgmlType[]): Walk {
  * projection from 256 lanes to 128: 2026-11-25-h200-session9.md).
  */
 export function matmulLanes(k: number, n: number, types: readonly GgmlType[] = []): number {
-  const walk = walkOf(k, n, types);
+  return lanesFor(walkOf(k, n, types), k, n);
+}
+
+/** Lanes per output of `walk` over rows of `k` values, `n` outputs (see `matmulLanes`). */
+function lanesFor(walk: Walk, k: number, n: number): number {
   if (walk === "chunk") return CHUNK_LANES;
   if (walk === "wide") return wideLanes(k, n);
   let lanes = 16;
@@ -147,7 +153,14 @@ function scheduleOf(
   rowBlock: number,
   o: ScheduleOverrides,
 ): MatmulSchedule {
-  const lanes = o.lanes ?? matmulLanes(k, n, types);
+  const walk = o.walk ?? walkOf(k, n, types);
+  if (walk === "chunk" && k % 32 !== 0) {
+    throw new RangeError(`matmul: the chunk walk needs K a multiple of 32 (K=${k})`);
+  }
+  if (walk === "wide" && !(k % 8 === 0 && types.every((t) => EIGHT_WIDE_TYPES.has(t)))) {
+    throw new RangeError("matmul: the wide walk needs F16 or BF16 weights and K a multiple of 8");
+  }
+  const lanes = o.lanes ?? lanesFor(walk, k, n);
   const workgroup = o.workgroup ?? matmulWorkgroup(lanes);
   if (!(lanes >= 1 && lanes <= 256 && (lanes & (lanes - 1)) === 0)) {
     throw new RangeError(`matmul: ${lanes} lanes per output is not a power of two up to 256`);
@@ -157,7 +170,7 @@ function scheduleOf(
       `matmul: a workgroup of ${workgroup} is not a multiple of ${lanes} lanes up to 256`,
     );
   }
-  return { walk: walkOf(k, n, types), lanes, unroll: o.unroll ?? unrollFor(rowBlock), workgroup };
+  return { walk, lanes, unroll: o.unroll ?? unrollFor(rowBlock), workgroup };
 }
 
 /** The cooperative schedule `matmulKernel(spec)` runs (what the plan chose, or the overrides). */
@@ -204,9 +217,9 @@ export function matmulKernel(spec: MatmulSpec): string {
 const WG = ${wg}u;
 const RB = ${rb}u;
 `;
-  if (!spec.cooperative) return header(64) + perThreadMain(dual, false, norm);
+  if (!spec.cooperative) return header(64) + perThreadMain(dual, false, norm, rb);
   const s = matmulSchedule(spec);
-  return header(s.workgroup) + cooperativeMain(dual, s, s.workgroup * rb, false, norm, k);
+  return header(s.workgroup) + cooperativeMain(dual, s, rb, false, norm, k);
 }
 
 /** The part of a weight-times-input kernel that the matmul and the tiled GEMM share. */
@@ -359,42 +372,67 @@ interface StepQuad {
 }
 
 /**
- * The inner step over rows r0 .. r0 + RB: for each of `quads` (by default the one at K offset kk
- * with weights wv and wv2), loads each row's x quad (folding in the norm weight and summing squares
- * into ss[j] with `norm`) and accumulates `dot(xv, wv)` (and wv2), all quads in one pass over the
- * rows.
+ * The inner step over rows r0 .. r0 + rb - 1: for each of `quads` (by default the one at K offset
+ * kk with weights wv and wv2), loads each row's x quad (folding in the norm weight and summing
+ * squares into ss<j> with `norm`) and accumulates `dot(xv, wv)` into acc<j> (and wv2 into accB<j>),
+ * all quads in one pass over the rows. The rows are written out one by one: a loop would index
+ * private arrays, which this stack keeps in local memory rather than registers.
  */
 function rowStep(
   dual: boolean,
   norm: boolean,
+  rb: number,
   quads: StepQuad[] = [{ kk: "kk", wv: "wv", wv2: "wv2" }],
 ): string {
   const each = (f: (q: StepQuad, i: number) => string, sep: string) => quads.map(f).join(sep);
-  // Weights (decoded once, outside the loop over rows) and norm weights of each quad.
-  return /* wgsl */ `
-        ${each((q, i) => `let w${i} = ${q.wv};${dual ? ` let u${i} = ${q.wv2};` : ""}`, " ")}
-        ${norm ? each((q, i) => `let nw${i} = normW[(${q.kk}) / 4u];`, " ") : ""}
-        for (var j = 0u; j < RB; j++) {
-          let r = r0 + j;
-          if (r < p.rows) {
-            ${
+  const row = (j: number) => /* wgsl */ `
+        if (r0 + ${j}u < p.rows) {
+          ${
     each(
       (q, i) =>
         norm
-          ? `let xr${i} = x[(r * K + ${q.kk}) / 4u]; let xv${i} = xr${i} * nw${i};`
-          : `let xv${i} = x[(r * K + ${q.kk}) / 4u];`,
-      "\n            ",
+          ? `let xr${i} = x[((r0 + ${j}u) * K + ${q.kk}) / 4u]; let xv${i} = xr${i} * nw${i};`
+          : `let xv${i} = x[((r0 + ${j}u) * K + ${q.kk}) / 4u];`,
+      "\n          ",
     )
   }
-            ${norm ? `ss[j] += ${each((_, i) => `dot(xr${i}, xr${i})`, " + ")};` : ""}
-            acc[j] += ${each((_, i) => `dot(xv${i}, w${i})`, " + ")};
-            ${dual ? `acc2[j] += ${each((_, i) => `dot(xv${i}, u${i})`, " + ")};` : ""}
-          }
+          ${norm ? `ss${j} += ${each((_, i) => `dot(xr${i}, xr${i})`, " + ")};` : ""}
+          acc${j} += ${each((_, i) => `dot(xv${i}, w${i})`, " + ")};
+          ${dual ? `accB${j} += ${each((_, i) => `dot(xv${i}, u${i})`, " + ")};` : ""}
         }`;
+  // Weights (decoded once, before the rows) and norm weights of each quad.
+  return /* wgsl */ `
+        ${each((q, i) => `let w${i} = ${q.wv};${dual ? ` let u${i} = ${q.wv2};` : ""}`, " ")}
+        ${norm ? each((q, i) => `let nw${i} = normW[(${q.kk}) / 4u];`, " ") : ""}${
+    range(rb).map(row).join("")
+  }`;
+}
+
+/** 0 .. n - 1. */
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * Declarations of a row block's accumulators, zeroed: acc<j> (and accB<j> gated, ss<j>, the row's
+ * sum of squares, with a folded norm).
+ */
+function accumulators(dual: boolean, norm: boolean, rb: number): string {
+  return range(rb).map((j) =>
+    `var acc${j} = 0.0;${dual ? ` var accB${j} = 0.0;` : ""}${norm ? ` var ss${j} = 0.0;` : ""}`
+  ).join("\n    ");
 }
 
 /** `byIndex`: `load4_w` takes the output index rather than a row's byte offset (QKV mode). */
-function perThreadMain(dual: boolean, byIndex: boolean, norm: boolean): string {
+function perThreadMain(dual: boolean, byIndex: boolean, norm: boolean, rb: number): string {
+  const store = (j: number) => {
+    const sc = norm ? ` * rowScale(ss${j})` : "";
+    return `if (r0 + ${j}u < p.rows) { ${
+      dual
+        ? `finish2(r0 + ${j}u, n, acc${j}${sc}, accB${j}${sc});`
+        : `finish(r0 + ${j}u, n, acc${j}${sc});`
+    } }`;
+  };
   return /* wgsl */ `
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -403,19 +441,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let rowByte = ${byIndex ? "n" : "n * ROW_BYTES"};
   ${dual ? "let rowByte2 = n * ROW_BYTES2;" : ""}
   for (var r0 = 0u; r0 < p.rows; r0 += RB) {
-    var acc = array<f32, RB>(); // explicit: some compilers hoist the var and skip re-zeroing
-    ${dual ? "var acc2 = array<f32, RB>();" : ""}
-    ${norm ? "var ss = array<f32, RB>();" : ""}
+    ${accumulators(dual, norm, rb)}
     for (var kk = 0u; kk < K; kk += 4u) {
       let wv = load4_w(rowByte, kk);
       ${dual ? "let wv2 = load4_w2(rowByte2, kk);" : ""}
-      ${rowStep(dual, norm)}
+      ${rowStep(dual, norm, rb)}
     }
-    for (var j = 0u; j < RB; j++) {
-      if (r0 + j >= p.rows) { break; }
-      let sc = ${norm ? "rowScale(ss[j])" : "1.0"};
-      ${dual ? "finish2(r0 + j, n, acc[j] * sc, acc2[j] * sc);" : "finish(r0 + j, n, acc[j] * sc);"}
-    }
+    ${range(rb).map(store).join("\n    ")}
   }
 }`;
 }
@@ -448,8 +480,9 @@ function unrolledSteps(
   unroll: number,
   exact: boolean,
   byIndex: boolean,
+  rb: number,
 ): string {
-  const values = WALK_VALUES[walk], steps = Array.from({ length: unroll }, (_, u) => u);
+  const values = WALK_VALUES[walk], steps = range(unroll);
   const inK = (u: number) => (exact || u === 0 ? "true" : `k0 + ${u}u * LANES * ${values}u < K`);
   const [word, load, w2] = walk === "wide"
     ? ["vec4<u32>", "raw8", "raw8_w2"]
@@ -474,7 +507,7 @@ function unrolledSteps(
       }))
       : [{ kk: `kk${u}`, wv: `wv${u}`, wv2: `wu${u}` }];
   const uses = steps.map((u) => `
-        if (${inK(u)}) {${rowStep(dual, norm, quads(u))}
+        if (${inK(u)}) {${rowStep(dual, norm, rb, quads(u))}
         }`);
   return loads.join("") + uses.join("");
 }
@@ -483,31 +516,31 @@ function unrolledSteps(
  * The cooperative loop over 32-value chunks: each lane decodes its chunk of the weight row (and
  * of the up row) once with `load32`, then accumulates it against every row of the block.
  */
-function chunkSteps(dual: boolean, norm: boolean): string {
-  const quads = [0, 1, 2, 3, 4, 5, 6, 7];
+function chunkSteps(dual: boolean, norm: boolean, rb: number): string {
+  const quads = range(8);
   const normLoads = norm ? quads.map((q) => `let n${q} = normW[c * 8u + ${q}u];`).join(" ") : "";
-  const dots = quads.map((q) =>
-    (norm
-      ? `let x${q} = x[xb + ${q}u]; ss[j] += dot(x${q}, x${q}); let v${q} = x${q} * n${q};`
-      : `let v${q} = x[xb + ${q}u];`) +
-    ` s += dot(v${q}, wc.q${q});` + (dual ? ` s2 += dot(v${q}, uc.q${q});` : "")
-  ).join("\n            ");
+  const row = (j: number) => {
+    const dots = quads.map((q) =>
+      (norm
+        ? `let x${q} = x[xb + ${q}u]; ss${j} += dot(x${q}, x${q}); let v${q} = x${q} * n${q};`
+        : `let v${q} = x[xb + ${q}u];`) +
+      ` s += dot(v${q}, wc.q${q});` + (dual ? ` s2 += dot(v${q}, uc.q${q});` : "")
+    ).join("\n          ");
+    return /* wgsl */ `
+        if (r0 + ${j}u < p.rows) {
+          let xb = (r0 + ${j}u) * (K / 4u) + c * 8u;
+          var s = 0.0;
+          ${dual ? "var s2 = 0.0;" : ""}
+          ${dots}
+          acc${j} += s;
+          ${dual ? `accB${j} += s2;` : ""}
+        }`;
+  };
   return /* wgsl */ `
       for (var c = lane; c < K / 32u; c += LANES) {
         let wc = load32_w(rowByte, c);
         ${dual ? "let uc = load32_w2(rowByte2, c);" : ""}
-        ${normLoads}
-        for (var j = 0u; j < RB; j++) {
-          let r = r0 + j;
-          if (r < p.rows) {
-            let xb = r * (K / 4u) + c * 8u;
-            var s = 0.0;
-            ${dual ? "var s2 = 0.0;" : ""}
-            ${dots}
-            acc[j] += s;
-            ${dual ? "acc2[j] += s2;" : ""}
-          }
-        }
+        ${normLoads}${range(rb).map(row).join("")}
       }`;
 }
 
@@ -520,31 +553,36 @@ function laneLoop(
   lanes: number,
   k: number,
   unroll: number,
+  rb: number,
 ): string {
-  if (walk === "chunk") return chunkSteps(dual, norm);
+  if (walk === "chunk") return chunkSteps(dual, norm, rb);
   const stride = lanes * WALK_VALUES[walk] * unroll;
   const exact = k % stride === 0;
-  const steps = unrolledSteps(walk, dual, norm, unroll, exact, byIndex);
+  const steps = unrolledSteps(walk, dual, norm, unroll, exact, byIndex, rb);
   return `
       for (var k0 = lane * ${WALK_VALUES[walk]}u; k0 < K; k0 += ${stride}u) {
         ${steps}
       }`;
 }
 
-/** `red`: reduction slots, the workgroup size times the row block. */
+/** `rb`: rows per block. */
 function cooperativeMain(
   dual: boolean,
   schedule: MatmulSchedule,
-  red: number,
+  rb: number,
   byIndex: boolean,
   norm: boolean,
   k: number,
 ): string {
   const { walk, lanes, unroll } = schedule;
-  // Reduced values per (row, invocation): the dot (and the up dot), and the row's sum of squares.
-  const sums = ["acc", ...(dual ? ["acc2"] : []), ...(norm ? ["ss"] : [])];
+  // Reduction slots: the workgroup size times the row block, for each value reduced per (row,
+  // invocation): the dot (and the up dot), and the row's sum of squares.
+  const red = schedule.workgroup * rb;
+  const sums = ["acc", ...(dual ? ["accB"] : []), ...(norm ? ["ss"] : [])];
   const slot = (i: number, at: string) => `red[${i * red}u + ${at}]`;
-  const keep = sums.map((v, i) => `${slot(i, "j * WG + lid.x")} = ${v}[j];`).join(" ");
+  const keep = range(rb).map((j) =>
+    sums.map((v, i) => `${slot(i, `${j * schedule.workgroup}u + lid.x`)} = ${v}${j};`).join(" ")
+  ).join("\n    ");
   const fold = sums.map((_, i) =>
     `${slot(i, "j * WG + lid.x")} += ${slot(i, "j * WG + lid.x + s")};`
   ).join(" ");
@@ -561,13 +599,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let rowByte = ${byIndex ? "n" : "n * ROW_BYTES"};
   ${dual ? "let rowByte2 = n * ROW_BYTES2;" : ""}
   for (var r0 = 0u; r0 < p.rows; r0 += RB) {
-    var acc = array<f32, RB>();
-    ${dual ? "var acc2 = array<f32, RB>();" : ""}
-    ${norm ? "var ss = array<f32, RB>(); // row sums of squares" : ""}
+    ${accumulators(dual, norm, rb)}
     if (valid) {
-      ${laneLoop(walk, dual, norm, byIndex, lanes, k, unroll)}
+      ${laneLoop(walk, dual, norm, byIndex, lanes, k, unroll, rb)}
     }
-    for (var j = 0u; j < RB; j++) { ${keep} }
+    ${keep}
     workgroupBarrier();
     for (var s = LANES / 2u; s > 0u; s >>= 1u) {
       if (lane < s) {
@@ -625,9 +661,9 @@ export function qkvMatmulKernel(spec: QkvMatmulSpec): string {
 const WG = ${wg}u;
 const RB = ${rb}u;
 `;
-  if (!cooperative) return header("quad", 64) + perThreadMain(false, true, norm);
+  if (!cooperative) return header("quad", 64) + perThreadMain(false, true, norm, rb);
   const s = scheduleOf(k, n, spec.types, rb, spec);
-  return header(s.walk, s.workgroup) + cooperativeMain(false, s, s.workgroup * rb, true, norm, k);
+  return header(s.walk, s.workgroup) + cooperativeMain(false, s, rb, true, norm, k);
 }
 
 /** The fused QKV kernel's wide-walk readers: each picks the weight by output index `n`. */
