@@ -20,6 +20,7 @@ import {
   matmulSchedule,
   type MatmulSpec,
   toGpuLayout,
+  type Walk,
 } from "../kernels/mod.ts";
 import { acquireGpu } from "../engine/mod.ts";
 import { randomFloats, randomTensor } from "./random_model.ts";
@@ -70,11 +71,13 @@ const { values: args } = parseArgs({
     rows: { type: "string", default: "1" },
     sweep: { type: "boolean", default: false },
     only: { type: "string" },
+    unroll: { type: "string", default: "1,2" },
+    lanes: { type: "string", default: "2,4,8,16,32,64,128,256" },
   },
 });
 const ROWS = args.rows.split(",").map(Number);
-const SWEEP_LANES = [8, 16, 32, 64, 128, 256];
-const SWEEP_UNROLL = [1, 2];
+const SWEEP_LANES = args.lanes.split(",").map(Number);
+const SWEEP_UNROLL = args.unroll.split(",").map(Number);
 const SWEEP_WORKGROUPS = [64, 128, 256];
 /** Bytes of weight copies a launch rotates through (the H200's L2 is 50 MB). */
 const ROTATION_BYTES = 256 << 20;
@@ -94,6 +97,7 @@ function uploadCopies(type: GgmlType, s: Shape, seed: number, copies: number, st
 
 interface Schedule {
   label: string;
+  walk?: Walk;
   lanes?: number;
   unroll?: number;
   workgroup?: number;
@@ -110,6 +114,7 @@ function specFor(s: Shape, rows: number, sc: Omit<Schedule, "label">): MatmulSpe
     loraRank: 0,
     cooperative: true,
     rowBlock: rows >= 8 ? 8 : rows >= 4 ? 4 : rows >= 2 ? 2 : 1,
+    walk: sc.walk,
     lanes: sc.lanes,
     unroll: sc.unroll,
     workgroup: sc.workgroup,
@@ -120,14 +125,23 @@ function specFor(s: Shape, rows: number, sc: Omit<Schedule, "label">): MatmulSpe
 /** The engine's plan first (labelled with what it chose), then, with `--sweep`, the others. */
 function schedules(s: Shape, rows: number): Schedule[] {
   const plan = matmulSchedule(specFor(s, rows, {}));
-  const out: Schedule[] = [{ label: `plan ${plan.lanes}x${plan.unroll}/${plan.workgroup}` }];
+  const name = (walk: Walk, lanes: number, unroll: number, workgroup: number) =>
+    `${walk}${lanes}x${unroll}/${workgroup}`;
+  const out: Schedule[] = [{
+    label: `plan ${name(plan.walk, plan.lanes, plan.unroll, plan.workgroup)}`,
+  }];
   if (!args.sweep) return out;
-  for (const lanes of SWEEP_LANES) {
-    if (lanes * 4 > 2 * s.k) continue;
-    // The chunk walk has no unroll.
-    for (const unroll of plan.walk === "chunk" ? [1] : SWEEP_UNROLL) {
-      for (const workgroup of SWEEP_WORKGROUPS.filter((w) => w >= lanes)) {
-        out.push({ label: `${lanes}x${unroll}/${workgroup}`, lanes, unroll, workgroup });
+  // Every walk the shape allows: the plan's, and the 32-value chunks where K allows them.
+  const walks = new Set<Walk>([plan.walk, ...(s.k % 32 === 0 ? ["chunk" as const] : [])]);
+  for (const walk of walks) {
+    const values = walk === "chunk" ? 32 : walk === "wide" ? 8 : 4;
+    for (const lanes of SWEEP_LANES) {
+      if (lanes * values > 2 * s.k) continue;
+      // The chunk walk has no unroll.
+      for (const unroll of walk === "chunk" ? [1] : SWEEP_UNROLL) {
+        for (const workgroup of SWEEP_WORKGROUPS.filter((w) => w >= lanes)) {
+          out.push({ label: name(walk, lanes, unroll, workgroup), walk, lanes, unroll, workgroup });
+        }
       }
     }
   }
