@@ -981,7 +981,10 @@ export class ForwardPass {
  * the weights (more rows than MATMUL_ROW_BLOCK): H200, decode tok/s of N streams, matmul against
  * GEMM: 0.5B Q4_K_M 12 streams 1,741 vs 3,154; 3B F16 10 streams 358 vs 501, 12 streams 384 vs
  * 603. At 8 rows it is a toss-up (0.5B 1,777 vs 2,132, 3B F16 424 vs 401), below that the
- * matmul wins (0.5B 4 streams 1,452 vs 1,088; 3B F16 6 streams 363 vs 303).
+ * matmul wins (0.5B 4 streams 1,452 vs 1,088; 3B F16 6 streams 363 vs 303). Since the matmul keeps
+ * its row accumulators in registers (session 10), 8 rows decode 2,951 tok/s (0.5B) and 858 (3B F16);
+ * at 16 rows the GEMM still wins per launch (0.5B down 34 us with its reduce against 41.9 for the
+ * matmul's two passes, logits 526 against 662).
  */
 const GEMM_MIN_ROWS = MATMUL_ROW_BLOCK + 1;
 
