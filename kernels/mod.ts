@@ -20,6 +20,7 @@ export {
   qkvMatmulGroups,
   qkvMatmulKernel,
   type QkvMatmulSpec,
+  type ScheduleOverrides,
   type Walk,
 } from "./matmul.ts";
 export { ropeKvKernel, type RopeKvSpec } from "./rope_kv.ts";

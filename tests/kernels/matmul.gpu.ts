@@ -17,6 +17,7 @@ import {
   qkvMatmulKernel,
   type QkvMatmulSpec,
   quantize,
+  type ScheduleOverrides,
   toGpuLayout,
 } from "../../kernels/mod.ts";
 import { testGpu } from "./gpu_test_device.ts";
@@ -39,7 +40,7 @@ async function run(
   cooperative: boolean,
   gated: boolean,
   normEps?: number,
-  schedule: Pick<MatmulSpec, "lanes" | "unroll"> = {},
+  schedule: ScheduleOverrides = {},
 ): Promise<{ got: Float32Array; want: Float32Array }> {
   const wq = quantize(type, uniformValues(n * k, 1));
   const uq = quantize(type, uniformValues(n * k, 2));
@@ -202,6 +203,32 @@ Deno.test("matmul schedule: one-row launches take one step at a time, row blocks
   const over = { ...spec(GgmlType.F16, 2048, 2048, 1), lanes: 8, unroll: 3, workgroup: 128 };
   assert.deepEqual(matmulSchedule(over), { walk: "wide", lanes: 8, unroll: 3, workgroup: 128 });
   assert.throws(() => matmulSchedule({ ...over, workgroup: 100 }), /not a multiple of 8 lanes/);
+  // A walk override (the bench sweeps walks): chunks for a short quantized launch, and the reason
+  // where the shape or the encoding cannot take the walk.
+  const q5 = spec(GgmlType.Q5_0, 896, 896, 1);
+  assert.equal(matmulSchedule(q5).walk, "quad");
+  assert.deepEqual(matmulSchedule({ ...q5, walk: "chunk", lanes: 32 }), {
+    walk: "chunk",
+    lanes: 32,
+    unroll: 1,
+    workgroup: 64,
+  });
+  assert.throws(
+    () => matmulSchedule({ ...spec(GgmlType.F16, 904, 64, 1), walk: "chunk" }),
+    /chunk walk needs K a multiple of 32 \(K=904\)/,
+  );
+  assert.throws(() => matmulSchedule({ ...q5, walk: "wide" }), /wide walk needs F16 or BF16/);
+});
+
+Deno.test("matmul walking 32-value chunks by override (Q5_0 K=256, 40 outputs, 3 rows, gated, RMSNorm folded, 8 lanes) equals the CPU reference", async () => {
+  const { got, want } = await run(GgmlType.Q5_0, 256, 40, 3, true, true, 1e-6, {
+    walk: "chunk",
+    lanes: 8,
+  });
+  for (let i = 0; i < want.length; i++) {
+    const tol = 1e-3 * (1 + Math.abs(want[i]));
+    if (!(Math.abs(got[i] - want[i]) <= tol)) assert.fail(`${i}: ${got[i]} vs ${want[i]}`);
+  }
 });
 
 // F16 and BF16 rows of a multiple of 8 values walk 16-byte words (`raw8`): whole strides and a
