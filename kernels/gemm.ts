@@ -20,6 +20,7 @@ import {
   type MatmulInterfaceSpec,
   qkvInterface,
   type QkvInterfaceSpec,
+  range,
 } from "./matmul.ts";
 
 /**
@@ -393,7 +394,6 @@ function storeW(i: number, dual: boolean): string {
 
 function mainBody(tm: number, dual: boolean, split: boolean, byIndex: boolean): string {
   const rm = tm / 16, xw = xWidth(tm), xv = rm / xw;
-  const range = (m: number) => Array.from({ length: m }, (_, i) => i);
   const xq = range(Math.ceil(tm * BK / 4 / WG)), wq = range(GEMM_TILE_N * BK / 4 / WG);
   const regs = [
     ...xq.map((i) => `var xr${i}: vec4<f32>;`),

@@ -408,8 +408,8 @@ function rowStep(
   }`;
 }
 
-/** 0 .. n - 1. */
-function range(n: number): number[] {
+/** 0 .. n - 1: the indices a kernel generator writes out (rows, unrolled steps, registers). */
+export function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 

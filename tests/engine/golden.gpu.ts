@@ -12,7 +12,7 @@ import {
   type LoadOptions,
 } from "../../engine/mod.ts";
 import { FIXTURE_DIR } from "../fixture_paths.ts";
-import { goldenCases } from "../golden_cases.ts";
+import { type GoldenCase, goldenCases } from "../golden_cases.ts";
 import { releaseOnUnload } from "../release_on_unload.ts";
 import { ENGINE_BACKENDS } from "./backends.ts";
 
@@ -36,6 +36,17 @@ function model(backend: Backend): Promise<LoadedModel> {
 
 const TOLERANCE = 2e-3;
 
+/** `logits` match HF's for case `c`'s five most likely next tokens, within TOLERANCE. */
+function assertTop5(logits: Float32Array, c: GoldenCase): void {
+  c.top5_ids.forEach((id, i) => {
+    const diff = Math.abs(logits[id] - c.top5_logits[i]);
+    assert.ok(
+      diff <= TOLERANCE,
+      `${c.input}: logit of token ${id} is ${logits[id]}, HF's ${c.top5_logits[i]}`,
+    );
+  });
+}
+
 Deno.test("golden: chat prompts render and tokenize exactly as HF does", async () => {
   const m = await model("cpu");
   for (const c of cases) {
@@ -58,10 +69,7 @@ for (const backend of ENGINE_BACKENDS) {
     Deno.test(`golden ${label}: top-5 logits within ${TOLERANCE} and greedy ids identical`, async () => {
       const m = await model(backend);
       const logits = await m.lastLogits(c.prompt_ids, c.adapter);
-      c.top5_ids.forEach((id, i) => {
-        const diff = Math.abs(logits[id] - c.top5_logits[i]);
-        assert.ok(diff <= TOLERANCE, `logit of token ${id}: ${logits[id]} vs ${c.top5_logits[i]}`);
-      });
+      assertTop5(logits, c);
       const r = await m.generate({
         promptIds: c.prompt_ids,
         adapter: c.adapter,
@@ -92,9 +100,7 @@ Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) 
     await m.loadAdapter("lists", `${FIXTURE_DIR}/adapters/lists`);
     for (const c of [cases[0], cases.find((c) => c.adapter === "lists")!]) {
       const logits = await m.lastLogits(c.prompt_ids, c.adapter);
-      c.top5_ids.forEach((id, i) => {
-        assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
-      });
+      assertTop5(logits, c);
     }
     await m.loadAdapter("math", `${FIXTURE_DIR}/adapters/math`);
     // Two adapters in one batch: each row gathers its own LoRA delta.
@@ -119,9 +125,7 @@ async function assertBaseCases(m: LoadedModel): Promise<void> {
   const base = cases.filter((c) => !c.adapter);
   for (const c of base) {
     const logits = await m.lastLogits(c.prompt_ids);
-    c.top5_ids.forEach((id, i) => {
-      assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
-    });
+    assertTop5(logits, c);
   }
   const c = base[0];
   const r = await m.generate({ promptIds: c.prompt_ids, maxTokens: c.greedy_ids.length }).result;
@@ -173,9 +177,7 @@ Deno.test("golden: with an adapter resident, the RMSNorms fold into the LoRA dow
     assert.ok(!labels.includes("attn norm") && !labels.includes("ffn norm"), labels.join());
     for (const c of cases.filter((c) => c.adapter === "lists")) {
       const logits = await m.lastLogits(c.prompt_ids, c.adapter);
-      c.top5_ids.forEach((id, i) => {
-        assert.ok(Math.abs(logits[id] - c.top5_logits[i]) <= TOLERANCE, `${c.input} token ${id}`);
-      });
+      assertTop5(logits, c);
     }
     const c = cases.find((c) => c.adapter === "lists")!;
     const r = await m.generate({

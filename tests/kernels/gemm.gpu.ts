@@ -25,7 +25,7 @@ import {
   splitGemmBindings,
   toGpuLayout,
 } from "../../kernels/mod.ts";
-import { testGpu } from "./gpu_test_device.ts";
+import { submitProgram, testGpu } from "./gpu_test_device.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
 
@@ -160,7 +160,7 @@ async function run(
         const row = want.subarray(r * ldy, r * ldy + nCount);
         wantXn.set(rmsnormRef(row, normW, c.normEps), r * nCount);
       }
-      submit(p);
+      submitProgram(gpu, p);
       return {
         got: new Float32Array(await gpu.read(y, y0.byteLength)),
         want,
@@ -168,16 +168,8 @@ async function run(
       };
     }
   }
-  submit(p);
+  submitProgram(gpu, p);
   return { got: new Float32Array(await gpu.read(y, y0.byteLength)), want };
-}
-
-function submit(p: Program): void {
-  const enc = gpu.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  p.encode(pass);
-  pass.end();
-  gpu.device.queue.submit([enc.finish()]);
 }
 
 function assertClose(got: Float32Array, want: Float32Array): void {
@@ -462,7 +454,7 @@ for (
         b[2],
       ]);
     }
-    submit(p);
+    submitProgram(gpu, p);
     for (let i = 0; i < 3; i++) {
       const got = new Float32Array(await gpu.read(ys[i], rows * outs[i] * 4));
       const d = dots(x, dequantizeRow(types[i], ws[i], outs[i] * k), rows, outs[i], k);

@@ -1,9 +1,10 @@
 /**
  * A WebGPU device for kernel tests (the engine's `acquireGpu`: the adapter's own binding and
- * buffer maxima), plus upload, readback and a checked dispatch.
+ * buffer maxima), plus upload, readback, a checked dispatch and a program's submit.
  * @module
  */
 import { acquireGpu, type Gpu } from "../../engine/gpu/mod.ts";
+import type { Program } from "../../engine/model/program.ts";
 import { releaseOnUnload } from "../release_on_unload.ts";
 
 /** The engine's device wrapper for a test module, destroyed when the module unloads. */
@@ -97,4 +98,13 @@ export async function dispatch(
   device.queue.submit([encoder.finish()]);
   const error = await device.popErrorScope();
   if (error) throw new Error(`kernel failed validation: ${error.message}`);
+}
+
+/** Encodes `program`'s launches in one compute pass and submits it. */
+export function submitProgram(gpu: Gpu, program: Program): void {
+  const enc = gpu.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  program.encode(pass);
+  pass.end();
+  gpu.device.queue.submit([enc.finish()]);
 }

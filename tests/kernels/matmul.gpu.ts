@@ -20,7 +20,7 @@ import {
   type ScheduleOverrides,
   toGpuLayout,
 } from "../../kernels/mod.ts";
-import { testGpu } from "./gpu_test_device.ts";
+import { submitProgram, testGpu } from "./gpu_test_device.ts";
 import { Program } from "../../engine/model/program.ts";
 import { uniformValues } from "./test_data.ts";
 
@@ -84,11 +84,7 @@ async function run(
   if (gated) bindings[9] = upload(type, k, n, uq, "u");
   if (normEps !== undefined) bindings[15] = gpu.storage(normW.byteLength, "norm", normW);
   p.add(code, "mm", matmulGroups(n, spec), [...bindings].map((b) => b ?? null));
-  const enc = gpu.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  p.encode(pass);
-  pass.end();
-  gpu.device.queue.submit([enc.finish()]);
+  submitProgram(gpu, p);
   return { got: new Float32Array(await gpu.read(y, rows * n * 4)), want };
 }
 
@@ -334,11 +330,7 @@ for (const [cooperative, norm, types] of QKV_CASES) {
         norm ? gpu.storage(normW.byteLength, "norm", normW) : null,
       ],
     );
-    const enc = gpu.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    p.encode(pass);
-    pass.end();
-    gpu.device.queue.submit([enc.finish()]);
+    submitProgram(gpu, p);
     for (let i = 0; i < 3; i++) {
       const got = new Float32Array(await gpu.read(ys[i], rows * outs[i] * 4));
       const wf = dequantizeRow(types[i], ws[i], outs[i] * k);
@@ -385,11 +377,7 @@ for (const [modules, norm] of [[3, true], [2, false], [1, true]] as const) {
         norm ? gpu.storage(normW.byteLength, "norm", normW) : null,
       ],
     );
-    const enc = gpu.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    p.encode(pass);
-    pass.end();
-    gpu.device.queue.submit([enc.finish()]);
+    submitProgram(gpu, p);
     for (let m = 0; m < modules; m++) {
       const got = new Float32Array(await gpu.read(us[m], rows * rank * 4));
       for (let r = 0; r < rows; r++) {
