@@ -4,7 +4,9 @@
  * split and its reduce where it splits) on the projection shapes of Qwen2.5-0.5B/3B, for several
  * row counts, from timestamp queries (needs a GPU with timestamp-query), plus the largest
  * difference of each GEMM result from the matmul's. Prints one table line per shape and row
- * count. `--sweep` also times every tile size with 2 to 64 K slices and prints the fastest.
+ * count. `--sweep` also times every tile size with 2 to 64 K slices and prints the fastest;
+ * `--only=3b,q F16` keeps the shapes whose names contain one of the comma-separated parts;
+ * `--rows=16,32` sets the row counts.
  * @module
  */
 import {
@@ -43,10 +45,17 @@ const SHAPES: Shape[] = [
   { name: "3b q Q4_K", type: GgmlType.Q4_K, k: 2048, n: 2048 },
   { name: "3b gate+up Q4_K", type: GgmlType.Q4_K, upType: GgmlType.Q4_K, k: 2048, n: 11008 },
   { name: "3b down Q6_K", type: GgmlType.Q6_K, k: 11008, n: 2048 },
+  { name: "3b q F16", type: GgmlType.F16, k: 2048, n: 2048 },
+  { name: "3b gate+up F16", type: GgmlType.F16, upType: GgmlType.F16, k: 2048, n: 11008 },
+  { name: "3b down F16", type: GgmlType.F16, k: 11008, n: 2048 },
 ];
+/** `--only a,b`: the shapes whose names contain one of these. */
+const ONLY = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
 const QUICK = Deno.args.includes("--quick");
 const SWEEP = Deno.args.includes("--sweep");
-const ROWS = QUICK ? [16, 256, 512] : SWEEP ? [32, 64, 128, 256, 512] : [16, 32, 64, 256, 512];
+const ROWS_ARG = Deno.args.find((a) => a.startsWith("--rows="))?.slice(7).split(",").map(Number);
+const ROWS = ROWS_ARG ??
+  (QUICK ? [16, 256, 512] : SWEEP ? [32, 64, 128, 256, 512] : [16, 32, 64, 256, 512]);
 /** K slices tried by --sweep, where they give at most 2048 workgroups. */
 const SWEEP_SPLITS = [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
 /** GEMM variants: rows per tile. */
@@ -166,7 +175,7 @@ const partials = gpu.storage(
   (SWEEP ? 2048 * 128 * 64 * 2 : gemmPartialsFloats(Math.max(...ROWS), true)) * 4,
   "partials",
 );
-for (const s of SHAPES) {
+for (const s of SHAPES.filter((s) => !ONLY || ONLY.some((o) => s.name.includes(o)))) {
   const upload = (type: GgmlType, t: Uint8Array) => {
     const rows = toGpuLayout(type, s.k, s.n, t);
     return gpu.storage(rows.byteLength, "w", rows);

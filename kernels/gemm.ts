@@ -51,6 +51,56 @@ function xWidth(tm: number): number {
   return tm >= 64 ? 4 : tm >= 32 ? 2 : 1;
 }
 
+/**
+ * How a tile's loads map to invocations. With `lines`, eight invocations read one row's 32
+ * values (a weight's or an input's), so a warp's loads cover whole cache lines, and each K
+ * step of a tile in workgroup memory gets one vector of padding, so those eight store to
+ * different banks. Otherwise consecutive invocations read consecutive rows, a 16-byte quad
+ * each. Lines pay for plain F16/BF16/F32 weights and cost quantized ones, whose quads are
+ * decoded from their blocks (H200: 3B F16 16-row steps' gate+up 261 -> 203 us and 16-stream
+ * decode 755 -> 934 tok/s; 0.5B Q5_0/Q6_K prefill 22.2k -> 20.1k tok/s).
+ */
+interface TileLayout {
+  tm: number;
+  lines: boolean;
+  /** Whether the tiles are padded: all but the gated 128-row tile (it would pass 32 KiB). */
+  padded: boolean;
+}
+
+/** Workgroup memory that every adapter we run on gives (llvmpipe's limit; NVIDIA's is 48 KiB). */
+const WORKGROUP_BYTES = 32768;
+
+/** Encodings whose quads are plain values (no block scales to decode). */
+const FLOAT_TYPES = new Set([GgmlType.F32, GgmlType.F16, GgmlType.BF16]);
+
+/** The layout of a GEMM over weights of `types` (`dual`: the gated mode's two weight tiles). */
+function layoutOf(tm: number, types: readonly GgmlType[], dual: boolean): TileLayout {
+  const lines = types.every((t) => FLOAT_TYPES.has(t));
+  const padded: TileLayout = { tm, lines, padded: lines };
+  const bytes = 4 * BK * (xStride(padded) + (dual ? 2 : 1) * wStride(padded));
+  return bytes <= WORKGROUP_BYTES ? padded : { ...padded, padded: false };
+}
+
+/** Floats per K step of the input tile in workgroup memory. */
+function xStride(l: TileLayout): number {
+  return l.tm + (l.padded ? xWidth(l.tm) : 0);
+}
+
+/** Floats per K step of the weight tile in workgroup memory. */
+function wStride(l: TileLayout): number {
+  return GEMM_TILE_N + (l.padded ? 4 : 0);
+}
+
+/** The row and the quad (of the tile's 32-value K step) that input load `idx` reads. */
+function xAt(l: TileLayout): { row: string; quad: string } {
+  return l.lines ? { row: "idx / 8u", quad: "idx % 8u" } : { row: "idx % TM", quad: "idx / TM" };
+}
+
+/** The output and the quad that weight load `idx` reads. */
+function wAt(l: TileLayout): { o: string; quad: string } {
+  return l.lines ? { o: "idx / 8u", quad: "idx % 8u" } : { o: "idx % TN", quad: "idx / TN" };
+}
+
 /** Workgroup grid `[n tiles, row tiles, K slices]`. */
 export function gemmGroups(
   nCount: number,
@@ -150,8 +200,9 @@ export function gemmKernel(spec: GemmSpec): string {
   const dual = spec.upType !== undefined, split = !!spec.split;
   // The split variant leaves the epilogue to the reduce: one kernel serves every bias and LoRA.
   const face = split ? { ...spec, bias: false, loraRank: 0 } : spec;
-  return matmulInterface(face, "gemm") + tileDeclarations(tm, dual) +
-    mainBody(tm, dual, split, false);
+  const layout = layoutOf(tm, dual ? [spec.type, spec.upType!] : [spec.type], dual);
+  return matmulInterface(face, "gemm") + tileDeclarations(layout, dual) +
+    mainBody(layout, dual, split, false);
 }
 
 /** Shape of the fused Q, K and V GEMM: the QKV matmul's (no LoRA, no folded norm) and a tile. */
@@ -175,8 +226,9 @@ export function qkvGemmKernel(spec: QkvGemmSpec): string {
     throw new RangeError(`gemm: tile rows ${tm} is not 16, 32, 64 or 128`);
   }
   const split = !!spec.split;
-  return qkvInterface({ ...spec, bias: spec.bias && !split }) + tileDeclarations(tm, false) +
-    mainBody(tm, false, split, true);
+  const layout = layoutOf(tm, spec.types, false);
+  return qkvInterface({ ...spec, bias: spec.bias && !split }) + tileDeclarations(layout, false) +
+    mainBody(layout, false, split, true);
 }
 
 /**
@@ -192,17 +244,17 @@ export function qkvGemmReduceKernel(spec: Pick<QkvGemmSpec, "outputs" | "bias">)
 }
 
 /** The tile constants and workgroup arrays of a GEMM of `tm`-row tiles. */
-function tileDeclarations(tm: number, dual: boolean): string {
-  const xw = xWidth(tm);
+function tileDeclarations(l: TileLayout, dual: boolean): string {
+  const tm = l.tm, xw = xWidth(tm), ws = BK * wStride(l) / 4;
   return /* wgsl */ `
 const TM = ${tm}u;
 const TN = ${GEMM_TILE_N}u;
 const BK = ${BK}u;
 // K-major tiles: xs[k][row] and ws[k][output], so an invocation reads its rows and outputs
 // as vectors and the 16 invocations of a row group read consecutive outputs.
-var<workgroup> xs: array<${xw === 1 ? "f32" : `vec${xw}<f32>`}, ${BK * tm / xw}>;
-var<workgroup> ws: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;
-${dual ? `var<workgroup> ws2: array<vec4<f32>, ${BK * GEMM_TILE_N / 4}>;` : ""}
+var<workgroup> xs: array<${xw === 1 ? "f32" : `vec${xw}<f32>`}, ${BK * xStride(l) / xw}>;
+var<workgroup> ws: array<vec4<f32>, ${ws}>;
+${dual ? `var<workgroup> ws2: array<vec4<f32>, ${ws}>;` : ""}
 `;
 }
 
@@ -332,12 +384,12 @@ export function gemmReduceGroups(nCount: number, rows: number): [number, number]
  * Reads input quad i of the tile at K offset `k` into register xr<i> (zero outside). A 16-row
  * tile has fewer quads than invocations: the upper half loads none.
  */
-function loadX(i: number, k: string, tm: number): string {
-  const quads = tm * BK / 4;
+function loadX(i: number, k: string, l: TileLayout): string {
+  const quads = l.tm * BK / 4, at = xAt(l);
   return `{
       let idx = t + ${i * WG}u;
-      let row = idx % TM;
-      let kk = ${k} + (idx / TM) * 4u;
+      let row = ${at.row};
+      let kk = ${k} + (${at.quad}) * 4u;
       xr${i} = vec4<f32>();
       if (${quads < WG ? `idx < ${quads}u && ` : ""}r0 + row < p.rows && kk < K) {
         xr${i} = x[((r0 + row) * K + kk) / 4u];
@@ -346,16 +398,16 @@ function loadX(i: number, k: string, tm: number): string {
 }
 
 /** Stores xr<i>, elements (row, 4q .. 4q+3), to xs[4q .. 4q+3][row]. */
-function storeX(i: number, tm: number): string {
-  const xw = xWidth(tm), quads = tm * BK / 4;
+function storeX(i: number, l: TileLayout): string {
+  const xw = xWidth(l.tm), quads = l.tm * BK / 4, stride = xStride(l), pos = xAt(l);
   const at = (c: number) =>
     xw === 1
-      ? `xs[base + ${c * tm}u] = xr${i}.${"xyzw"[c]};`
-      : `xs[(base + ${c * tm}u) / ${xw}u][row % ${xw}u] = xr${i}.${"xyzw"[c]};`;
+      ? `xs[base + ${c * stride}u] = xr${i}.${"xyzw"[c]};`
+      : `xs[(base + ${c * stride}u) / ${xw}u][row % ${xw}u] = xr${i}.${"xyzw"[c]};`;
   return `${quads < WG ? `if (t + ${i * WG}u < ${quads}u) ` : ""}{
       let idx = t + ${i * WG}u;
-      let row = idx % TM;
-      let base = (idx / TM) * 4u * TM + row;
+      let row = ${pos.row};
+      let base = (${pos.quad}) * ${4 * stride}u + row;
       ${[0, 1, 2, 3].map(at).join("\n      ")}
     }`;
 }
@@ -364,11 +416,12 @@ function storeX(i: number, tm: number): string {
  * Decodes weight quad i of the tile at K offset `k` into wr<i> (and wq<i>, gated). `byIndex`:
  * `load4_w` takes the output's index (the QKV GEMM's), not its row's byte offset.
  */
-function loadW(i: number, k: string, dual: boolean, byIndex: boolean): string {
+function loadW(i: number, k: string, l: TileLayout, dual: boolean, byIndex: boolean): string {
+  const at = wAt(l);
   return `{
       let idx = t + ${i * WG}u;
-      let o = idx % TN;
-      let kk = ${k} + (idx / TN) * 4u;
+      let o = ${at.o};
+      let kk = ${k} + (${at.quad}) * 4u;
       wr${i} = vec4<f32>();
       ${dual ? `wq${i} = vec4<f32>();` : ""}
       if (n0 + o < p.nCount && kk < K) {
@@ -379,31 +432,32 @@ function loadW(i: number, k: string, dual: boolean, byIndex: boolean): string {
 }
 
 /** Stores wr<i> (output o, elements 4q .. 4q+3) to ws[4q .. 4q+3][o]; wq<i> to ws2. */
-function storeW(i: number, dual: boolean): string {
+function storeW(i: number, l: TileLayout, dual: boolean): string {
+  const stride = wStride(l), at = wAt(l);
   const put = (s: string, v: string) =>
-    [0, 1, 2, 3].map((c) => `${s}[base + ${c * GEMM_TILE_N / 4}u][o % 4u] = ${v}${i}.${"xyzw"[c]};`)
+    [0, 1, 2, 3].map((c) => `${s}[base + ${c * stride / 4}u][o % 4u] = ${v}${i}.${"xyzw"[c]};`)
       .join("\n      ");
   return `{
       let idx = t + ${i * WG}u;
-      let o = idx % TN;
-      let base = (idx / TN) * TN + o / 4u;
+      let o = ${at.o};
+      let base = (${at.quad}) * ${stride}u + o / 4u;
       ${put("ws", "wr")}
       ${dual ? put("ws2", "wq") : ""}
     }`;
 }
 
-function mainBody(tm: number, dual: boolean, split: boolean, byIndex: boolean): string {
-  const rm = tm / 16, xw = xWidth(tm), xv = rm / xw;
+function mainBody(l: TileLayout, dual: boolean, split: boolean, byIndex: boolean): string {
+  const tm = l.tm, rm = tm / 16, xw = xWidth(tm), xv = rm / xw;
   const xq = range(Math.ceil(tm * BK / 4 / WG)), wq = range(GEMM_TILE_N * BK / 4 / WG);
   const regs = [
     ...xq.map((i) => `var xr${i}: vec4<f32>;`),
     ...wq.map((i) => `var wr${i}: vec4<f32>;${dual ? ` var wq${i}: vec4<f32>;` : ""}`),
   ];
   const stage = [
-    ...xq.map((i) => loadX(i, "k0", tm)),
-    ...wq.map((i) => loadW(i, "k0", dual, byIndex)),
-    ...xq.map((i) => storeX(i, tm)),
-    ...wq.map((i) => storeW(i, dual)),
+    ...xq.map((i) => loadX(i, "k0", l)),
+    ...wq.map((i) => loadW(i, "k0", l, dual, byIndex)),
+    ...xq.map((i) => storeX(i, l)),
+    ...wq.map((i) => storeW(i, l, dual)),
   ];
   const accs = range(rm).map((i) =>
     `var acc${i} = vec4<f32>();${dual ? ` var accB${i} = vec4<f32>();` : ""}`
@@ -411,9 +465,11 @@ function mainBody(tm: number, dual: boolean, split: boolean, byIndex: boolean): 
   // The step's arithmetic, unrolled here: WGSL loops carry a bounding counter that keeps the
   // GPU compiler from unrolling (and pipelining the workgroup-memory reads) itself.
   const kStep = (kk: number) => {
-    const w = `let wv = ws[${kk * GEMM_TILE_N / 4}u + tx];` +
-      (dual ? ` let wv2 = ws2[${kk * GEMM_TILE_N / 4}u + tx];` : "");
-    const xl = range(xv).map((j) => `let xa${j} = xs[${kk * tm / xw}u + ty * ${xv}u + ${j}u];`);
+    const w = `let wv = ws[${kk * wStride(l) / 4}u + tx];` +
+      (dual ? ` let wv2 = ws2[${kk * wStride(l) / 4}u + tx];` : "");
+    const xl = range(xv).map((j) =>
+      `let xa${j} = xs[${kk * xStride(l) / xw}u + ty * ${xv}u + ${j}u];`
+    );
     const fmas = range(rm).map((i) => {
       const xs = xw === 1 ? `xa${i}` : `xa${Math.floor(i / xw)}.${"xyzw"[i % xw]}`;
       return `acc${i} += ${xs} * wv;${dual ? ` accB${i} += ${xs} * wv2;` : ""}`;

@@ -234,6 +234,8 @@ Deno.test("gemm with a K step cut short (K=100) adds to y", async () => {
 for (
   const [type, upType, k, rows, tileRows, lora] of [
     [GgmlType.F16, GgmlType.F16, 100, 17, 16, false],
+    // Plain weights load in cache lines; this tile is the one left unpadded (see layoutOf).
+    [GgmlType.F16, GgmlType.F16, 100, 70, 128, false],
     [GgmlType.Q5_0, GgmlType.Q5_0, 64, 70, 64, true],
     [GgmlType.Q4_K, GgmlType.Q6_K, 256, 70, 128, true],
   ] as const
