@@ -275,18 +275,21 @@ for (const [rows, splits] of [[17, 2], [70, 3]]) {
   });
 }
 
-Deno.test("gemm split into 4 K slices with 16-row tiles (Q4_K K=512, 16 rows, as a decode batch) equals the CPU reference", async () => {
-  const { got, want } = await run({
-    type: GgmlType.Q4_K,
-    k: 512,
-    rows: 16,
-    nCount: 70,
-    nTotal: 100,
-    tileRows: 16,
-    splits: 4,
+// F16 weights take the 16-row tile's K groups (see gemm.ts, K_GROUPS); Q4_K ones do not.
+for (const type of [GgmlType.Q4_K, GgmlType.F16]) {
+  Deno.test(`gemm split into 4 K slices with 16-row tiles (${GgmlType[type]} K=512, 16 rows, as a decode batch) equals the CPU reference`, async () => {
+    const { got, want } = await run({
+      type,
+      k: 512,
+      rows: 16,
+      nCount: 70,
+      nTotal: 100,
+      tileRows: 16,
+      splits: 4,
+    });
+    assertClose(got, want);
   });
-  assertClose(got, want);
-});
+}
 
 Deno.test("gemm split: bias, accumulate and per-row LoRA on a chunk at nBase of a strided y", async () => {
   const adapters = Array.from({ length: 70 }, (_, r) => r % 4 - 1);
