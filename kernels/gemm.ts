@@ -70,7 +70,7 @@ const K_GROUPS = 4;
 interface TileLayout {
   tm: number;
   lines: boolean;
-  /** Whether the tiles are padded: all but the gated 128-row tile (it would pass 32 KiB). */
+  /** Whether the tiles are padded: with lines, all but the gated 128-row tile (it would pass 32 KiB). */
   padded: boolean;
   /** Invocation groups that split each 32-step along K (see `K_GROUPS`), else 1. */
   kGroups: number;
@@ -120,14 +120,14 @@ function wStride(l: TileLayout): number {
   return GEMM_TILE_N + (l.padded ? 4 : 0);
 }
 
-/** The row and the quad (of the tile's 32-value K step) that input load `idx` reads. */
-function xAt(l: TileLayout): { row: string; quad: string } {
-  return l.lines ? { row: "idx / 8u", quad: "idx % 8u" } : { row: "idx % TM", quad: "idx / TM" };
-}
-
-/** The output and the quad that weight load `idx` reads. */
-function wAt(l: TileLayout): { o: string; quad: string } {
-  return l.lines ? { o: "idx / 8u", quad: "idx % 8u" } : { o: "idx % TN", quad: "idx / TN" };
+/**
+ * The row and the quad (of the tile's 32-value K step) that load `idx` reads, of a tile of
+ * `rows` rows (TM for the input, TN for the weight's outputs).
+ */
+function loadAt(l: TileLayout, rows: "TM" | "TN"): { row: string; quad: string } {
+  return l.lines
+    ? { row: "idx / 8u", quad: "idx % 8u" }
+    : { row: `idx % ${rows}`, quad: `idx / ${rows}` };
 }
 
 /** Workgroup grid `[n tiles, row tiles, K slices]`. */
@@ -415,7 +415,7 @@ export function gemmReduceGroups(nCount: number, rows: number): [number, number]
  * tile has fewer quads than invocations: the upper half loads none.
  */
 function loadX(i: number, k: string, l: TileLayout): string {
-  const quads = l.tm * BK / 4, at = xAt(l);
+  const quads = l.tm * BK / 4, at = loadAt(l, "TM");
   return `{
       let idx = t + ${i * WG}u;
       let row = ${at.row};
@@ -429,7 +429,7 @@ function loadX(i: number, k: string, l: TileLayout): string {
 
 /** Stores xr<i>, elements (row, 4q .. 4q+3), to xs[4q .. 4q+3][row]. */
 function storeX(i: number, l: TileLayout): string {
-  const xw = xWidth(l), quads = l.tm * BK / 4, stride = xStride(l), pos = xAt(l);
+  const xw = xWidth(l), quads = l.tm * BK / 4, stride = xStride(l), pos = loadAt(l, "TM");
   const at = (c: number) =>
     xw === 1
       ? `xs[base + ${c * stride}u] = xr${i}.${"xyzw"[c]};`
@@ -447,10 +447,10 @@ function storeX(i: number, l: TileLayout): string {
  * `load4_w` takes the output's index (the QKV GEMM's), not its row's byte offset.
  */
 function loadW(i: number, k: string, l: TileLayout, dual: boolean, byIndex: boolean): string {
-  const at = wAt(l);
+  const at = loadAt(l, "TN");
   return `{
       let idx = t + ${i * WG}u;
-      let o = ${at.o};
+      let o = ${at.row};
       let kk = ${k} + (${at.quad}) * 4u;
       wr${i} = vec4<f32>();
       ${dual ? `wq${i} = vec4<f32>();` : ""}
@@ -463,13 +463,13 @@ function loadW(i: number, k: string, l: TileLayout, dual: boolean, byIndex: bool
 
 /** Stores wr<i> (output o, elements 4q .. 4q+3) to ws[4q .. 4q+3][o]; wq<i> to ws2. */
 function storeW(i: number, l: TileLayout, dual: boolean): string {
-  const stride = wStride(l), at = wAt(l);
+  const stride = wStride(l), at = loadAt(l, "TN");
   const put = (s: string, v: string) =>
     [0, 1, 2, 3].map((c) => `${s}[base + ${c * stride / 4}u][o % 4u] = ${v}${i}.${"xyzw"[c]};`)
       .join("\n      ");
   return `{
       let idx = t + ${i * WG}u;
-      let o = ${at.o};
+      let o = ${at.row};
       let base = (${at.quad}) * ${stride}u + o / 4u;
       ${put("ws", "wr")}
       ${dual ? put("ws2", "wq") : ""}

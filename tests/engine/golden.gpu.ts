@@ -36,8 +36,12 @@ function model(backend: Backend): Promise<LoadedModel> {
 
 const TOLERANCE = 2e-3;
 
-/** `logits` match HF's for case `c`'s five most likely next tokens, within TOLERANCE. */
-function assertTop5(logits: Float32Array, c: GoldenCase): void {
+/**
+ * `m`'s last-position logits for case `c`'s prompt (on its adapter, if any) match HF's for its
+ * five most likely next tokens, within TOLERANCE.
+ */
+async function assertTop5(m: LoadedModel, c: GoldenCase): Promise<void> {
+  const logits = await m.lastLogits(c.prompt_ids, c.adapter);
   c.top5_ids.forEach((id, i) => {
     const diff = Math.abs(logits[id] - c.top5_logits[i]);
     assert.ok(
@@ -45,6 +49,16 @@ function assertTop5(logits: Float32Array, c: GoldenCase): void {
       `${c.input}: logit of token ${id} is ${logits[id]}, HF's ${c.top5_logits[i]}`,
     );
   });
+}
+
+/** `m`'s greedy continuation of case `c`'s prompt (on its adapter, if any) is HF's. */
+async function assertGreedy(m: LoadedModel, c: GoldenCase): Promise<void> {
+  const r = await m.generate({
+    promptIds: c.prompt_ids,
+    adapter: c.adapter,
+    maxTokens: c.greedy_ids.length,
+  }).result;
+  assert.deepEqual(r.ids, c.greedy_ids, c.input);
 }
 
 Deno.test("golden: chat prompts render and tokenize exactly as HF does", async () => {
@@ -68,14 +82,8 @@ for (const backend of ENGINE_BACKENDS) {
     }`;
     Deno.test(`golden ${label}: top-5 logits within ${TOLERANCE} and greedy ids identical`, async () => {
       const m = await model(backend);
-      const logits = await m.lastLogits(c.prompt_ids, c.adapter);
-      assertTop5(logits, c);
-      const r = await m.generate({
-        promptIds: c.prompt_ids,
-        adapter: c.adapter,
-        maxTokens: c.greedy_ids.length,
-      }).result;
-      assert.deepEqual(r.ids, c.greedy_ids);
+      await assertTop5(m, c);
+      await assertGreedy(m, c);
     });
   }
 }
@@ -99,8 +107,7 @@ Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) 
   try {
     await m.loadAdapter("lists", `${FIXTURE_DIR}/adapters/lists`);
     for (const c of [cases[0], cases.find((c) => c.adapter === "lists")!]) {
-      const logits = await m.lastLogits(c.prompt_ids, c.adapter);
-      assertTop5(logits, c);
+      await assertTop5(m, c);
     }
     await m.loadAdapter("math", `${FIXTURE_DIR}/adapters/math`);
     // Two adapters in one batch: each row gathers its own LoRA delta.
@@ -108,13 +115,7 @@ Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) 
       cases.find((c) => c.adapter === "lists")!,
       cases.find((c) => c.adapter === "math")!,
     ];
-    const results = await Promise.all(
-      mixed.map((c) =>
-        m.generate({ promptIds: c.prompt_ids, adapter: c.adapter, maxTokens: c.greedy_ids.length })
-          .result
-      ),
-    );
-    results.forEach((r, i) => assert.deepEqual(r.ids, mixed[i].greedy_ids));
+    await Promise.all(mixed.map((c) => assertGreedy(m, c)));
   } finally {
     m.close();
   }
@@ -123,13 +124,8 @@ Deno.test("golden: the GPU schedule (tiled GEMM for prefill, matmul for decode) 
 /** Every base-model case's top-5 logits, and the first case's greedy ids, on `m`. */
 async function assertBaseCases(m: LoadedModel): Promise<void> {
   const base = cases.filter((c) => !c.adapter);
-  for (const c of base) {
-    const logits = await m.lastLogits(c.prompt_ids);
-    assertTop5(logits, c);
-  }
-  const c = base[0];
-  const r = await m.generate({ promptIds: c.prompt_ids, maxTokens: c.greedy_ids.length }).result;
-  assert.deepEqual(r.ids, c.greedy_ids);
+  for (const c of base) await assertTop5(m, c);
+  await assertGreedy(m, base[0]);
 }
 
 Deno.test("golden: the GPU schedule with no adapter resident (norms folded into the matmuls, RoPE and the KV write inside the decode attention) matches", async () => {
@@ -175,17 +171,9 @@ Deno.test("golden: with an adapter resident, the RMSNorms fold into the LoRA dow
       labels.join(),
     );
     assert.ok(!labels.includes("attn norm") && !labels.includes("ffn norm"), labels.join());
-    for (const c of cases.filter((c) => c.adapter === "lists")) {
-      const logits = await m.lastLogits(c.prompt_ids, c.adapter);
-      assertTop5(logits, c);
-    }
-    const c = cases.find((c) => c.adapter === "lists")!;
-    const r = await m.generate({
-      promptIds: c.prompt_ids,
-      adapter: c.adapter,
-      maxTokens: c.greedy_ids.length,
-    }).result;
-    assert.deepEqual(r.ids, c.greedy_ids);
+    const lists = cases.filter((c) => c.adapter === "lists");
+    for (const c of lists) await assertTop5(m, c);
+    await assertGreedy(m, lists[0]);
   } finally {
     m.close();
   }
@@ -208,13 +196,6 @@ Deno.test("golden: the GPU schedule with no adapter resident and the GEMM for pr
 for (const backend of ENGINE_BACKENDS) {
   Deno.test(`golden ${backend}: concurrent generations on different adapters equal the sequential ones`, async () => {
     const m = await model(backend);
-    const chat = cases.filter((c) => c.chat);
-    const results = await Promise.all(
-      chat.map((c) =>
-        m.generate({ promptIds: c.prompt_ids, adapter: c.adapter, maxTokens: c.greedy_ids.length })
-          .result
-      ),
-    );
-    results.forEach((r, i) => assert.deepEqual(r.ids, chat[i].greedy_ids, chat[i].input));
+    await Promise.all(cases.filter((c) => c.chat).map((c) => assertGreedy(m, c)));
   });
 }
