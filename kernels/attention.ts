@@ -177,55 +177,62 @@ function wgslMax(terms: string[]): string {
   return `max(${wgslMax(terms.slice(0, half))}, ${wgslMax(terms.slice(half))})`;
 }
 
-/** Chunks whose partials the merge loads at once (one wait per group of this many). */
-const MERGE_GROUP = 8;
-
 /**
  * WGSL merging a split attention's partials: `out = sum_c e^(m_c - M) acc_c / sum_c e^(m_c - M) l_c`
  * over the chunks holding this row's keys. Bindings: 0 partials, 1 out, 2 row info, 3 params
  * {rows}. Dispatch (rows, heads).
- *
- * One invocation per element of the head. The chunks go `MERGE_GROUP` at a time, their loads
- * written out so they are in flight together, folded by an online softmax; the first group is
- * loaded alongside the row's info (chunks past the row's keys are loaded and then masked). A
- * decode step is a chain of latency-bound launches: this one waits on memory once for contexts
- * of up to `MERGE_GROUP` chunks, where a loop over the chunks waited three times per chunk.
  */
 export function attentionCombineKernel(spec: AttentionSpec): string {
   const { heads, headDim } = spec;
-  const group = Array.from({ length: MERGE_GROUP }, (_, j) => j);
-  const lines = (f: (j: number) => string) => group.map(f).join("\n      ");
   return /* wgsl */ `
 const HQ = ${heads}u;
 const HD = ${headDim}u;
 const SPLIT = ${spec.splitKeys}u;
 const CHUNKS = ${attentionChunks(spec)}u;
-const WG = ${Math.min(headDim, 256)}u;
 struct Params { rows: u32, _a: u32, _b: u32, _c: u32 }
 @group(0) @binding(0) var<storage, read> part: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> rowInfo: array<vec4<u32>>;
 @group(0) @binding(3) var<uniform> p: Params;
-@compute @workgroup_size(WG)
+@compute @workgroup_size(${Math.min(headDim, 256)})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let r = wg.x;
   let h = wg.y;
   if (r >= p.rows) { return; }
-  let base = (r * HQ + h) * CHUNKS;
-  for (var d = lid.x; d < HD; d += WG) {
+  let used = (rowInfo[r].y + SPLIT) / SPLIT; // chunks holding keys 0..pos
+${wgslMergePartials(Math.min(headDim, 256))}
+}`;
+}
+
+/** Chunks whose partials the merge loads at once (one wait per group of this many). */
+const MERGE_GROUP = 8;
+
+/**
+ * WGSL (a function body's statements) merging the partials of row `r`, head `h` over chunks
+ * `0..used` into `out[(r * HQ + h) * HD + d]`, invocation `lid.x` of `stride` taking elements
+ * `d = lid.x, lid.x + stride, ...`. Needs constants HQ, HD, CHUNKS and `part`, `out`.
+ *
+ * The chunks go `MERGE_GROUP` at a time, their loads written out so they are in flight together,
+ * folded by an online softmax (chunks past `used` are loaded, clamped in range, then masked).
+ * A decode step is a chain of latency-bound launches: this waits on memory once for contexts of
+ * up to `MERGE_GROUP` chunks, where a loop over the chunks waited three times per chunk.
+ */
+export function wgslMergePartials(stride: number): string {
+  const group = Array.from({ length: MERGE_GROUP }, (_, j) => j);
+  const lines = (f: (j: number) => string) => group.map(f).join("\n      ");
+  return /* wgsl */ `  let mergeBase = (r * HQ + h) * CHUNKS;
+  for (var d = lid.x; d < HD; d += ${stride}u) {
     var mx = -3.0e38;
     var den = 0.0;
     var num = 0.0;
     var c0 = 0u;
     loop {
-      // Chunk c0 + j's max, sum and value (the address clamped in range; masked below).
-      ${lines((j) => `let a${j} = (base + min(c0 + ${j}u, CHUNKS - 1u)) * (HD + 2u);`)}
+      ${lines((j) => `let a${j} = (mergeBase + min(c0 + ${j}u, CHUNKS - 1u)) * (HD + 2u);`)}
       ${
     lines((j) =>
       `let m${j} = part[a${j} + HD]; let l${j} = part[a${j} + HD + 1u]; let o${j} = part[a${j} + d];`
     )
   }
-      let used = (rowInfo[r].y + SPLIT) / SPLIT; // chunks holding keys 0..pos
       ${lines((j) => `let in${j} = c0 + ${j}u < used;`)}
       let gm = ${wgslMax(["mx", ...group.map((j) => `select(-3.0e38, m${j}, in${j})`)])};
       let keep = exp(mx - gm);
@@ -241,8 +248,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       if (c0 >= used) { break; }
     }
     out[(r * HQ + h) * HD + d] = num / den;
-  }
-}`;
+  }`;
 }
 
 /**

@@ -8,11 +8,13 @@
  * so no workgroup waits on another's cache write. The workgroups of the first q head of each
  * KV group write the new key and value to the cache for the next step.
  *
- * The keys are split in chunks over the grid's third dimension (flash decoding); partials have
- * the split attention kernel's layout, merged by `attentionCombineKernel`.
+ * The keys are split in chunks over the grid's third dimension (flash decoding). A row whose
+ * keys fit in one chunk writes its output directly. Otherwise each chunk writes a partial (the
+ * split attention kernel's layout) and counts itself in; the workgroup that arrives last merges
+ * them, so no second launch waits for the first to drain.
  * @module
  */
-import { attentionChunks, wgslWorkgroupReductions } from "./attention.ts";
+import { attentionChunks, wgslMergePartials, wgslWorkgroupReductions } from "./attention.ts";
 import { type RopeKvSpec, wgslRopeRotation, wgslRotationBindings } from "./rope_kv.ts";
 
 /** Shape of the fused decode attention: the attention's and the rotation's. */
@@ -36,11 +38,14 @@ export function decodeAttentionFits(headDim: number, workgroup: number, splitKey
 /**
  * WGSL. Bindings: 0 q, 1 k, 2 v (the projections' outputs, unrotated), 3 k cache, 4 v cache,
  * 5 row info (slot, pos), 6 inverse frequencies, 7 params {rows}, 8 q norm, 9 k norm (with
- * `qkNorm`), 10 partials. Dispatch (rows, heads, attentionChunks(spec)).
+ * `qkNorm`), 10 partials, 11 out (rows x heads x head size), 12 arrival counts (`u32`, one per
+ * row and head; zero before the first launch, and left zero by each). Dispatch
+ * (rows, heads, attentionChunks(spec)).
  *
  * The work is laid out so each invocation waits on global memory twice: once for everything
- * the row and head give (row info, q, k, v), once for the cached keys and values of its chunk
- * (loaded together, before the softmax needs them). A decode step is latency-bound.
+ * the row and head give (row info, q, k, v), once for the cached keys and values of its chunk,
+ * loaded as soon as the row's position is known, so the wait overlaps the rotation. The last
+ * chunk to arrive waits once more, for the others' partials. A decode step is latency-bound.
  */
 export function decodeAttentionKernel(spec: DecodeAttentionSpec): string {
   const { heads, kvHeads, headDim, contextLength, qkNorm, eps, neox, workgroup, splitKeys } = spec;
@@ -73,6 +78,8 @@ const EPS = ${eps.toExponential()};
 @group(0) @binding(4) var<storage, read_write> vc: array<vec4<f32>>;
 ${wgslRotationBindings(qkNorm)}
 @group(0) @binding(10) var<storage, read_write> part: array<f32>;
+@group(0) @binding(11) var<storage, read_write> out: array<f32>;
+@group(0) @binding(12) var<storage, read_write> arrived: array<atomic<u32>>;
 var<workgroup> red: array<f32, WG>;
 var<workgroup> buf: array<f32, 2 * HD>; // the q head, then the new key
 var<workgroup> rot: array<f32, 2 * HD>; // both rotated
@@ -88,6 +95,7 @@ ${
 var<workgroup> redv: array<vec4<f32>, WG>;
 var<workgroup> redl: array<f32, KG>;
 var<workgroup> sharedInfo: vec4<u32>;
+var<workgroup> sharedArrived: u32;
 ${wgslWorkgroupReductions()}
 
 @compute @workgroup_size(WG)
@@ -117,6 +125,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   if (k0 > pos) { return; } // a chunk past this row's keys: the merge skips it
   let tn = min(pos + 1u, k0 + SPLIT) - k0;
   let fresh = k0 + tn == pos + 1u; // this chunk ends with the row's own, new key
+  let cached = select(tn, tn - 1u, fresh); // keys of the chunk already in the cache
+  // This invocation's values (quad vd of keys g, g + KG, ...) and cached key quads, loaded now.
+  let g = t / HQ4;
+  let vd = t % HQ4;
+  let vb = ((slot * CTX + k0) * HKV + kh) * HQ4 + vd;
+${prefetchValues(splitKeys / keyGroups)}
+${prefetchKeys(spec)}
   let e = t % HD; // element within its head
   let base = t - e;
   var val = raw;
@@ -156,12 +171,6 @@ ${wgslRopeRotation(neox, (i) => `buf[base + ${i}]`)}
   }
   workgroupBarrier(); // qs, kNew and vNew are read by every invocation below
 
-  // This invocation's values (quad d of keys g, g + KG, ...), loaded with the keys below.
-  let g = t / HQ4;
-  let d = t % HQ4;
-  let cached = select(tn, tn - 1u, fresh);
-  let vb = ((slot * CTX + k0) * HKV + kh) * HQ4 + d;
-${prefetchValues(splitKeys / keyGroups)}
 ${scores(spec)}
   let m = reduce_max(localMax, t); // its barriers also publish sc
 
@@ -171,23 +180,40 @@ ${weighValues(splitKeys / keyGroups)}
   if (fresh && (tn - 1u) % KG == g) {
     let w = exp(sc[tn - 1u] - m);
     l += w;
-    acc += w * vNew[d];
+    acc += w * vNew[vd];
   }
   redv[t] = acc;
-  if (d == 0u) { redl[g] = l; }
+  if (vd == 0u) { redl[g] = l; }
   workgroupBarrier();
+  var o = vec4<f32>();
+  var total = 0.0;
+  if (t < HQ4) {
+    for (var j = 0u; j < KG; j++) { o += redv[j * HQ4 + t]; }
+    for (var j = 0u; j < KG; j++) { total += redl[j]; }
+  }
+  let used = pos / SPLIT + 1u; // chunks holding keys 0..pos
+  if (used == 1u) { // the row's only chunk: its output is final
+    if (t < HQ4) {
+      for (var x = 0u; x < 4u; x++) { out[(r * HQ + h) * HD + 4u * t + x] = o[x] / total; }
+    }
+    return;
+  }
   let pb = ((r * HQ + h) * CHUNKS + c) * (HD + 2u);
   if (t < HQ4) {
-    var o = vec4<f32>();
-    for (var j = 0u; j < KG; j++) { o += redv[j * HQ4 + t]; }
     for (var x = 0u; x < 4u; x++) { part[pb + 4u * t + x] = o[x]; }
   }
   if (t == 0u) {
-    var total = 0.0;
-    for (var j = 0u; j < KG; j++) { total += redl[j]; }
     part[pb + HD] = m;
     part[pb + HD + 1u] = total;
   }
+  // Release: this chunk's partial is visible device-wide before it counts itself in (WGSL's
+  // storageBarrier orders storage memory at device scope).
+  storageBarrier();
+  if (t == 0u) { sharedArrived = atomicAdd(&arrived[r * HQ + h], 1u); }
+  if (workgroupUniformLoad(&sharedArrived) + 1u < used) { return; }
+  storageBarrier(); // acquire: the other chunks' partials
+  if (t == 0u) { atomicStore(&arrived[r * HQ + h], 0u); } // for the next launch
+${wgslMergePartials(workgroup)}
 }`;
 }
 
@@ -204,6 +230,36 @@ function keyParts(spec: DecodeAttentionSpec): number {
   return parts;
 }
 
+/** Keys a pass over the workgroup scores (`keyParts` invocations per key). */
+function keysPerPass(spec: DecodeAttentionSpec): number {
+  return spec.workgroup / keyParts(spec);
+}
+
+/** Quads of the head that each of a key's `keyParts` invocations sums. */
+function quadsPerPart(spec: DecodeAttentionSpec): number {
+  return spec.headDim / 4 / keyParts(spec);
+}
+
+/**
+ * WGSL loading this invocation's quads of its cached key into registers kq0, kq1, ... when one
+ * pass covers the chunk (each invocation then has one key, known as soon as the position is);
+ * otherwise nothing, and `scores` loads them key by key.
+ */
+function prefetchKeys(spec: DecodeAttentionSpec): string {
+  const perPart = quadsPerPart(spec), kpp = keysPerPass(spec);
+  const qp =
+    `let qp = (t / ${kpp}u) * ${perPart}u; // this invocation's first quad of q and the key`;
+  if (spec.splitKeys > kpp) return `  ${qp}`;
+  const quads = Array.from({ length: perPart }, (_, j) => j);
+  return /* wgsl */ `  ${qp}
+  let ki = t % ${kpp}u; // this invocation's key of the chunk
+  let kb = ((slot * CTX + k0 + ki) * HKV + kh) * HQ4 + qp;
+  ${quads.map((j) => `var kq${j} = vec4<f32>();`).join(" ")}
+  if (ki < cached) {
+    ${quads.map((j) => `kq${j} = kc[kb + ${j}u];`).join(" ")}
+  }`;
+}
+
 /**
  * WGSL for the chunk's scores `q . key` into `sc` and this invocation's running maximum
  * `localMax`. `keyParts` invocations share a key, each summing a run of the head's quads whose
@@ -211,23 +267,12 @@ function keyParts(spec: DecodeAttentionSpec): number {
  * WGSL's bounded loops are not unrolled by the GPU compiler); partial scores meet in `scp`.
  */
 function scores(spec: DecodeAttentionSpec): string {
-  const parts = keyParts(spec), perPart = spec.headDim / 4 / parts;
-  const keysPerPass = spec.workgroup / parts;
+  const parts = keyParts(spec), perPart = quadsPerPart(spec);
+  const kpp = keysPerPass(spec);
   const quads = Array.from({ length: perPart }, (_, j) => j);
   const sum = (term: (j: number) => string) => quads.map(term).join(" + ");
-  const cachedDots: string[] = [];
-  for (let g = 0; g < perPart; g += KEY_QUADS_AT_ONCE) {
-    const run = quads.slice(g, g + KEY_QUADS_AT_ONCE);
-    cachedDots.push(
-      run.map((j) => `let k${j} = kc[kb + ${j}u];`).join(" "),
-      `s += ${run.map((j) => `dot(qs[qp + ${j}u], k${j})`).join(" + ")};`,
-    );
-  }
-  const walk = spec.splitKeys > keysPerPass
-    ? `for (var i = t % ${keysPerPass}u; i < tn; i += ${keysPerPass}u)`
-    : `let i = t % ${keysPerPass}u;\n  if (i < tn)`;
   const keep = parts > 1
-    ? `scp[(t / ${keysPerPass}u) * SPLIT + i] = s;`
+    ? `scp[(t / ${kpp}u) * SPLIT + i] = s;`
     : "sc[i] = s;\n    localMax = max(localMax, s);";
   const gather = parts > 1
     ? `  workgroupBarrier();
@@ -237,13 +282,35 @@ function scores(spec: DecodeAttentionSpec): string {
     localMax = max(localMax, s);
   }`
     : "";
+  const fresh = `s = ${sum((j) => `dot(qs[qp + ${j}u], kNew[qp + ${j}u])`)};`;
+  if (spec.splitKeys <= kpp) { // one pass: the keys were prefetched
+    return /* wgsl */ `  var localMax = -3.0e38;
+  let i = ki;
+  if (i < tn) {
+    var s = 0.0;
+    if (i == cached) {
+      ${fresh}
+    } else {
+      s = ${sum((j) => `dot(qs[qp + ${j}u], kq${j})`)};
+    }
+    ${keep}
+  }
+${gather}`;
+  }
+  const cachedDots: string[] = [];
+  for (let g = 0; g < perPart; g += KEY_QUADS_AT_ONCE) {
+    const run = quads.slice(g, g + KEY_QUADS_AT_ONCE);
+    cachedDots.push(
+      run.map((j) => `let k${j} = kc[kb + ${j}u];`).join(" "),
+      `s += ${run.map((j) => `dot(qs[qp + ${j}u], k${j})`).join(" + ")};`,
+    );
+  }
   return /* wgsl */ `  var localMax = -3.0e38;
-  let qp = (t / ${keysPerPass}u) * ${perPart}u; // this invocation's first quad of q and the key
-  ${walk} {
+  for (var i = t % ${kpp}u; i < tn; i += ${kpp}u) {
     let key = k0 + i;
     var s = 0.0;
     if (key == pos) {
-      s = ${sum((j) => `dot(qs[qp + ${j}u], kNew[qp + ${j}u])`)};
+      ${fresh}
     } else {
       let kb = ((slot * CTX + key) * HKV + kh) * HQ4 + qp;
       ${cachedDots.join("\n      ")}

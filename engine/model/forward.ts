@@ -442,16 +442,23 @@ export class ForwardPass {
     }
     const partials = this.#act.attnPartials;
     if (fused) {
+      // Zeroed at creation; each launch leaves the counts zero again.
+      this.#act.attnArrivals ??= this.#gpu.storage(
+        this.limits.maxSeqs * c.heads * 4,
+        "attention arrivals",
+      );
       const code = decodeAttentionKernel({ ...rope, splitKeys: ATTENTION_SPLIT_KEYS });
       p.add(code, "rope+kv+attention", [rows, c.heads, chunks], [
         ...ropeBufs,
         ...qkNorms,
         partials,
+        a.att,
+        this.#act.attnArrivals,
       ]);
-    } else {
-      const splitBufs = [...bufs.slice(0, 3), null, ...bufs.slice(4), partials]; // no binding 3
-      p.add(attentionKernel(splitSpec), "attention", [rows, c.heads, chunks], splitBufs);
+      return;
     }
+    const splitBufs = [...bufs.slice(0, 3), null, ...bufs.slice(4), partials]; // no binding 3
+    p.add(attentionKernel(splitSpec), "attention", [rows, c.heads, chunks], splitBufs);
     p.add(attentionCombineKernel(splitSpec), "attention merge", [rows, c.heads], [
       partials,
       a.att,
