@@ -92,7 +92,9 @@ function lanesFor(walk: Walk, k: number, n: number): number {
  * power of two from 4) with at most `WIDE_STEPS` words per lane and 2^17 invocations, but at most
  * 2^22 invocations and 256 lanes, and never more lanes than the row has words. H200, 1-row 3B F16
  * launches, `bench/matmul_bench.ts --sweep` (2026-11-25-h200-session9.md): the fastest schedules
- * had 64 lanes (Q, K and V stacked; o), 32 (gate+up), 128 (down) and 16 (logits).
+ * alone had 64 lanes (Q, K and V stacked; o), 32 (gate+up), 128 (down) and 16 (logits). In the
+ * chain, gate+up ran faster at 16 lanes (3B decode 316-321 -> 326-328 tok/s, session 12), which
+ * 16 words per lane gives.
  */
 function wideLanes(k: number, n: number): number {
   const words = k / 8;
@@ -105,7 +107,7 @@ function wideLanes(k: number, n: number): number {
 }
 
 /** Words of its row a lane of the wide walk reads at most, where invocations allow. */
-const WIDE_STEPS = 12;
+const WIDE_STEPS = 16;
 /** Invocations a wide launch aims for at least and at most (see `wideLanes`). */
 const WIDE_MIN_INVOCATIONS = 1 << 17;
 const WIDE_MAX_INVOCATIONS = 1 << 22;
@@ -133,9 +135,15 @@ const CHUNK_LANES = 2;
  */
 const CHUNK_MIN_OUTPUTS = 32768;
 
-/** Invocations per workgroup of the cooperative schedule for `lanes` lanes per output. */
-function matmulWorkgroup(lanes: number): number {
-  return lanes >= 64 ? 256 : 64;
+/**
+ * Invocations per workgroup of the cooperative schedule for `lanes` lanes per output and row
+ * blocks of `rowBlock`. H200, 1-row steps in the chain (2026-11-25-h200-session12.md): 16 and 32
+ * lanes in workgroups of 256 rather than 64 took 3B F16 decode from 326-328 to 335-337 tok/s
+ * (gate+up at 16 lanes, and the logits) and 0.5B Q4_K_M from 870-875 to 882. Row blocks keep 64:
+ * unmeasured there, and llvmpipe takes 177 s rather than 19 s to compile an 8-row block at 256.
+ */
+function matmulWorkgroup(lanes: number, rowBlock: number): number {
+  return lanes >= 64 || (lanes >= 16 && rowBlock === 1) ? 256 : 64;
 }
 
 /** A cooperative launch's schedule, resolved from its shape and the spec's overrides. */
@@ -161,7 +169,7 @@ function scheduleOf(
     throw new RangeError("matmul: the wide walk needs F16 or BF16 weights and K a multiple of 8");
   }
   const lanes = o.lanes ?? lanesFor(walk, k, n);
-  const workgroup = o.workgroup ?? matmulWorkgroup(lanes);
+  const workgroup = o.workgroup ?? matmulWorkgroup(lanes, rowBlock);
   if (!(lanes >= 1 && lanes <= 256 && (lanes & (lanes - 1)) === 0)) {
     throw new RangeError(`matmul: ${lanes} lanes per output is not a power of two up to 256`);
   }

@@ -139,8 +139,9 @@ for (const cooperative of [false, true]) {
 }
 
 // The cooperative schedule gives each output 16 to 256 lanes by the output count; the cases
-// above (12 outputs) take 64 or 128 lanes, these the narrow 16- and 32-lane workgroups.
-for (const n of [4096, 20000]) {
+// above (12 outputs) take 64 or 128 lanes, these 32 and 16, so 8 and 16 outputs share a
+// workgroup of 256 and the last workgroup has outputs past the end.
+for (const n of [4100, 20008]) {
   Deno.test(`matmul cooperative Q8_0 K=128 with ${n} outputs equals the CPU reference`, async () => {
     const { got, want } = await run(GgmlType.Q8_0, 128, n, 2, true, false);
     for (let i = 0; i < want.length; i++) {
@@ -165,7 +166,7 @@ Deno.test("matmul lanes: many outputs walk chunks with 2 lanes; others vec4s wit
 Deno.test("matmul lanes: F16 and BF16 rows walk 16-byte words, so half the lanes cover a row", () => {
   assert.equal(matmulLanes(128, 4096, [GgmlType.F16]), 16); // 16 words of 8 values
   assert.equal(matmulLanes(2048, 2048, [GgmlType.F16]), 64); // 2^17 invocations
-  assert.equal(matmulLanes(2048, 11008, [GgmlType.F16, GgmlType.BF16]), 32); // 8 words a lane
+  assert.equal(matmulLanes(2048, 11008, [GgmlType.F16, GgmlType.BF16]), 16); // 16 words a lane
   assert.equal(matmulLanes(11008, 2048, [GgmlType.F16]), 128); // 10.75 words a lane
   assert.equal(matmulLanes(2048, 151936, [GgmlType.F16]), 16); // not chunked
   assert.equal(matmulLanes(100, 128, [GgmlType.F16]), 16); // 100 is not whole words: vec4s
@@ -207,8 +208,10 @@ Deno.test("matmul schedule: one-row launches take one step at a time, row blocks
     walk: "chunk",
     lanes: 32,
     unroll: 1,
-    workgroup: 64,
+    workgroup: 256,
   });
+  // Chunked launches keep 2 lanes and 32 outputs to a workgroup.
+  assert.equal(matmulSchedule(spec(GgmlType.Q8_0, 896, 151936, 1)).workgroup, 64);
   assert.throws(
     () => matmulSchedule({ ...spec(GgmlType.F16, 904, 64, 1), walk: "chunk" }),
     /chunk walk needs K a multiple of 32 \(K=904\)/,
