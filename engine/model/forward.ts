@@ -404,7 +404,8 @@ export class ForwardPass {
    * (decode) on GPUs split the keys into chunks over more workgroups and merge them (flash
    * decoding); a long context would otherwise be walked by one workgroup per head. When each
    * row is its sequence's only row (decode steps, one-row prefills), the split attention also
-   * rotates and writes the new key itself: one launch instead of two.
+   * rotates and writes the new key itself, and its last chunk to finish merges the others: one
+   * launch instead of three.
    */
   #attention(p: Program, layer: number, L: LayerWeights, shape: StepShape): void {
     const a = this.#act, b = this.buffers, c = this.#c, rows = shape.rows;
