@@ -227,6 +227,7 @@ export function wgslMergePartials(stride: number): string {
     var num = 0.0;
     var c0 = 0u;
     loop {
+      // Chunk c0 + j's max, sum and value (the address clamped in range; masked below).
       ${lines((j) => `let a${j} = (mergeBase + min(c0 + ${j}u, CHUNKS - 1u)) * (HD + 2u);`)}
       ${
     lines((j) =>
