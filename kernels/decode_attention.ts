@@ -58,6 +58,7 @@ export function decodeAttentionKernel(spec: DecodeAttentionSpec): string {
   }
   const quads = headDim / 4;
   const keyGroups = workgroup / quads;
+  const kpp = keysPerPass(spec), perPart = quadsPerPart(spec);
   return /* wgsl */ `
 const HQ = ${heads}u;
 const HKV = ${kvHeads}u;
@@ -131,6 +132,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let vd = t % HQ4;
   let vb = ((slot * CTX + k0) * HKV + kh) * HQ4 + vd;
 ${prefetchValues(splitKeys / keyGroups)}
+  let qp = (t / ${kpp}u) * ${perPart}u; // this invocation's first quad of q and the key
 ${prefetchKeys(spec)}
   let e = t % HD; // element within its head
   let base = t - e;
@@ -241,18 +243,15 @@ function quadsPerPart(spec: DecodeAttentionSpec): number {
 }
 
 /**
- * WGSL loading this invocation's quads of its cached key into registers kq0, kq1, ... when one
- * pass covers the chunk (each invocation then has one key, known as soon as the position is);
- * otherwise nothing, and `scores` loads them key by key.
+ * WGSL loading this invocation's quads of its cached key (from quad `qp`) into registers kq0,
+ * kq1, ... when one pass covers the chunk (each invocation then has one key, known as soon as
+ * the position is); otherwise nothing, and `scores` loads them key by key.
  */
 function prefetchKeys(spec: DecodeAttentionSpec): string {
   const perPart = quadsPerPart(spec), kpp = keysPerPass(spec);
-  const qp =
-    `let qp = (t / ${kpp}u) * ${perPart}u; // this invocation's first quad of q and the key`;
-  if (spec.splitKeys > kpp) return `  ${qp}`;
+  if (spec.splitKeys > kpp) return "";
   const quads = Array.from({ length: perPart }, (_, j) => j);
-  return /* wgsl */ `  ${qp}
-  let ki = t % ${kpp}u; // this invocation's key of the chunk
+  return /* wgsl */ `  let ki = t % ${kpp}u; // this invocation's key of the chunk
   let kb = ((slot * CTX + k0 + ki) * HKV + kh) * HQ4 + qp;
   ${quads.map((j) => `var kq${j} = vec4<f32>();`).join(" ")}
   if (ki < cached) {

@@ -560,22 +560,26 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
 }
 
 /**
- * Adds the K groups' accumulators into group 0's, in a fixed order (groups 2 and 3 into 0 and
- * 1, then 1 into 0), so results do not depend on scheduling.
+ * Adds the K groups' accumulators into group 0's by halving, in a fixed order (with 4 groups:
+ * 2 and 3 into 0 and 1, then 1 into 0), so results do not depend on scheduling.
  */
 function groupSums(l: TileLayout, dual: boolean): string {
-  if (l.kGroups !== 4) throw new RangeError(`gemm: ${l.kGroups} K groups (the sums take 4)`);
   const rm = rowsPerInvocation(l), per = WG / l.kGroups;
-  const hand = (acc: string, from: number, to: number) =>
-    `if (g >= ${from}u && g < ${from + to}u) {
-    ${range(rm).map((i) => `red[(t - ${from * per}u) * ${rm}u + ${i}u] = ${acc}${i};`).join(" ")}
+  // The upper `half` groups hand their sums to the lower ones through `red`.
+  const hand = (acc: string, half: number) =>
+    `if (g >= ${half}u && g < ${2 * half}u) {
+    ${range(rm).map((i) => `red[(t - ${half * per}u) * ${rm}u + ${i}u] = ${acc}${i};`).join(" ")}
   }
   workgroupBarrier();
-  if (g < ${to}u) {
+  if (g < ${half}u) {
     ${range(rm).map((i) => `${acc}${i} += red[t * ${rm}u + ${i}u];`).join(" ")}
   }
   workgroupBarrier();`;
-  return ["acc", ...(dual ? ["accB"] : [])].map((acc) => hand(acc, 2, 2) + "\n  " + hand(acc, 1, 1))
+  const halves: number[] = [];
+  for (let half = l.kGroups / 2; half >= 1; half /= 2) halves.push(half);
+  return ["acc", ...(dual ? ["accB"] : [])].map((acc) =>
+    halves.map((h) => hand(acc, h)).join("\n  ")
+  )
     .join("\n  ");
 }
 

@@ -136,11 +136,14 @@ Deno.test("golden: the GPU schedule with no adapter resident (norms folded into 
     const { labels } = await m.timeSteps(1, 0);
     assert.ok(labels.includes("qkv proj") && labels.includes("gate+up+swiglu"), labels.join());
     assert.ok(!labels.includes("attn norm") && !labels.includes("ffn norm"), labels.join());
-    // A one-row step rotates and caches its key inside the attention launch.
+    // A one-row step rotates and caches its key inside the attention launch, which also merges
+    // its key chunks (no merge launch after it).
     assert.ok(labels.includes("rope+kv+attention") && !labels.includes("rope+kv"), labels.join());
+    assert.ok(!labels.includes("attention merge"), labels.join());
     // So does a step of two sequences; two rows of one prompt rotate and cache first.
     const batch = await m.timeSteps(1, 16, { rows: 2, sampleRows: 2, streams: true });
     assert.ok(batch.labels.includes("rope+kv+attention"), batch.labels.join());
+    assert.ok(!batch.labels.includes("attention merge"), batch.labels.join());
     const prompt = await m.timeSteps(1, 16, { rows: 2 });
     assert.ok(prompt.labels.includes("rope+kv") && prompt.labels.includes("attention"));
     // Timing streams writes sequence slots: refused past the slots, and while anything generates.

@@ -212,6 +212,10 @@ Deno.test("matmul schedule: one-row launches take one step at a time, row blocks
   });
   // Chunked launches keep 2 lanes and 32 outputs to a workgroup.
   assert.equal(matmulSchedule(spec(GgmlType.Q8_0, 896, 151936, 1)).workgroup, 64);
+  // One-row launches of 16 or 32 lanes take 256 invocations; row blocks of them keep 64.
+  assert.equal(matmulSchedule(spec(GgmlType.Q8_0, 128, 4100, 1)).lanes, 32);
+  assert.equal(matmulSchedule(spec(GgmlType.Q8_0, 128, 4100, 1)).workgroup, 256);
+  assert.equal(matmulSchedule(spec(GgmlType.Q8_0, 128, 4100, 8)).workgroup, 64);
   assert.throws(
     () => matmulSchedule({ ...spec(GgmlType.F16, 904, 64, 1), walk: "chunk" }),
     /chunk walk needs K a multiple of 32 \(K=904\)/,
